@@ -1,0 +1,98 @@
+# revisit - one Makefile, output in build/ (or $(B)), one binary per stage.
+#
+#   make            build every stage into build/bin/
+#   make test       install missing packages, run unit + end-to-end tests,
+#                   then the same suite built with ASan + UBSan
+#   make bench      benchmarks against zcat, igzip and GoAccess
+#   make demo       the main job on generated sample data
+#   make install PREFIX=/usr/local [DESTDIR=...]
+
+CFLAGS   ?= -O2 -g
+override CFLAGS   += -std=c11 -Wall -Wextra -Werror -pipe
+override CPPFLAGS += -Iinclude -Istages/lib -D_POSIX_C_SOURCE=200809L \
+		     -D_DEFAULT_SOURCE -MMD -MP
+PKGS     := libarchive zlib msgpack libpcre2-8 libxxhash libisal
+LDLIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -larchive -lz -lmsgpackc -lpcre2-8 -lxxhash -lisal) -lm
+PREFIX   ?= /usr/local
+B        ?= build
+
+STAGES := $(filter-out lib,$(patsubst stages/%/,%,$(wildcard stages/*/)))
+DATA   := $(wildcard data/*.txt data/*.conf)
+LIBOBJ := $(patsubst %.c,$(B)/%.o,$(wildcard stages/lib/*.c)) \
+	  $(patsubst data/%,$(B)/gen/%.o,$(DATA))
+LIB    := $(B)/lib/librevisit.a
+BINS   := $(STAGES:%=$(B)/bin/revisit-%) $(B)/bin/revisit-gen-logs
+TESTS  := $(patsubst tests/%_test.c,$(B)/bin/test-%,$(wildcard tests/*_test.c))
+MANS   := $(wildcard man/*.1)
+
+all: $(BINS)
+
+define stage
+$(1)_obj := $$(patsubst %.c,$(B)/%.o,$$(wildcard stages/$(1)/*.c))
+OBJ += $$($(1)_obj)
+$(B)/bin/revisit-$(1): $$($(1)_obj) $(LIB)
+$(B)/bin/test-$(1): $(B)/tests/$(1)_test.o $$(filter-out %/main.o,$$($(1)_obj)) $(LIB)
+endef
+$(foreach s,$(STAGES),$(eval $(call stage,$(s))))
+$(B)/bin/test-lib: $(B)/tests/lib_test.o $(LIB)
+$(B)/bin/revisit-gen-logs: $(B)/scripts/gen-logs.o $(LIB)
+OBJ += $(TESTS:$(B)/bin/test-%=$(B)/tests/%_test.o) $(B)/scripts/gen-logs.o
+
+$(B)/bin/test-%: LDLIBS += $(shell pkg-config --libs criterion 2>/dev/null || echo -lcriterion)
+$(B)/tests/%_test.o: CPPFLAGS += -Istages/$(notdir $(*:_test=)) -DTEST_DATA='"tests/data"' \
+	-DSHARED_DATA='"../shared/data"'
+
+$(B)/bin/%:
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(LIB): $(LIBOBJ)
+	@mkdir -p $(@D)
+	rm -f $@ && $(AR) rcs $@ $^
+
+$(B)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+# Data files are compiled in, so a stage needs no install path to find its
+# defaults; each file becomes a const char array named revisit_data_<stem>.
+$(B)/gen/%.c: data/% scripts/embed
+	@mkdir -p $(@D)
+	sh scripts/embed $< > $@
+$(B)/gen/%.o: $(B)/gen/%.c
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+check: all $(TESTS)
+	@for t in $(TESTS); do echo "== $$t"; $$t --short-filename || exit 1; done
+	sh tests/stages.sh $(B)/bin
+
+deps:
+	@sh scripts/install-deps test
+
+SAN := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+test: deps
+	$(MAKE) check
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
+	    $(MAKE) B=build/san CFLAGS="$(SAN)" LDFLAGS="-fsanitize=address,undefined" check
+
+bench: all
+	@sh scripts/install-deps bench
+	sh scripts/bench $(B)/bin
+
+demo: all
+	@sh scripts/install-deps build
+	sh scripts/demo $(B)/bin
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
+	    $(DESTDIR)$(PREFIX)/share/revisit
+	install -m 755 $(BINS) $(DESTDIR)$(PREFIX)/bin
+	install -m 644 $(MANS) $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 644 $(DATA) data/LICENSES.md $(DESTDIR)$(PREFIX)/share/revisit
+
+clean:
+	rm -rf build
+
+.PHONY: all check deps test bench demo install clean
+.SECONDARY:
+-include $(OBJ:.o=.d) $(LIBOBJ:.o=.d)

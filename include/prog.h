@@ -1,0 +1,52 @@
+/*
+ * prog.h - what every revisit stage shares at the process level: its name,
+ * diagnostics on stderr in one shape, exit codes, progress lines, and
+ * a checked stdout.
+ *
+ * Diagnostics look like "revisit-parse: access.log:1042: bad timestamp '...'".
+ * A format string ending in ':' gets ": strerror(errno)" appended.
+ */
+#ifndef REVISIT_PROG_H
+#define REVISIT_PROG_H
+
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sysexits.h>
+
+#define REVISIT_VERSION "0.1.0"
+
+extern const char *prog_name;	/* "revisit-parse"; set by prog_init() */
+
+void	prog_init(const char *argv0);
+void	warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void	warn_at(const char *file, long long line, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+_Noreturn void die(int status, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+_Noreturn void print_version(void);
+
+/* Worst of two exit statuses: any failure beats EX_OK, higher codes win. */
+int	status_merge(int a, int b);
+
+/* Parse helpers for options; they die with EX_USAGE on a bad value. */
+long long	parse_count(const char *opt, const char *s);
+double		parse_ratio(const char *opt, const char *s);
+
+/*
+ * Progress on stderr: a line rewritten in place at most once a second,
+ * with bytes/s and records/s. Enabled by --progress, or by default when
+ * stderr is a terminal.
+ */
+struct progress {
+	int	 on;
+	double	 start, last;
+};
+void	progress_init(struct progress *, int force);
+/* Cheap to call often: it looks at the clock only every 64Ki calls. */
+void	progress_tick(struct progress *, uint64_t bytes, uint64_t records,
+	    uint64_t *ticks);
+void	progress_done(struct progress *);
+double	now_seconds(void);	/* CLOCK_MONOTONIC */
+
+#endif

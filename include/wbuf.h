@@ -1,0 +1,115 @@
+/*
+ * wbuf.h - a big buffered writer on a file descriptor, and output files
+ * that appear atomically.
+ *
+ * Stages write through one wbuf: 1 MiB buffer, write(2) on overflow,
+ * retry on EINTR and short writes. Errors are sticky: the first failed
+ * write is remembered (errno in w->err) and later writes are dropped, so a
+ * stage checks once, at the end, with wbuf_close().
+ */
+#ifndef REVISIT_WBUF_H
+#define REVISIT_WBUF_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#define WBUF_SIZE (1u << 20)
+
+struct wbuf {
+	int	 fd;
+	int	 err;		/* errno of the first failed write, else 0 */
+	char	*buf;		/* owned */
+	size_t	 len, cap;
+	uint64_t total;		/* bytes accepted so far */
+	/* Set when writing to a temporary file that wbuf_close renames. */
+	char	*tmppath, *path;	/* owned */
+};
+
+/* Write to fd (not owned unless opened by wbuf_open_atomic). */
+void	wbuf_init(struct wbuf *, int fd);
+
+/*
+ * Open path for writing as a new file: the data goes to a temporary file
+ * in the same directory; wbuf_close(w, 1) fsyncs and renames it into place,
+ * wbuf_close(w, 0) removes it, leaving any previous file untouched.
+ * "-" or NULL means stdout. Returns 0, or -1 with errno set.
+ */
+int	wbuf_open_atomic(struct wbuf *, const char *path);
+
+void	wbuf_flush(struct wbuf *);
+
+/*
+ * Flush, and for an atomic file commit (keep != 0) or discard it. Frees
+ * the buffer. Returns 0 or the errno of the first failure.
+ */
+int	wbuf_close(struct wbuf *, int keep);
+
+void	wbuf_write_slow(struct wbuf *, const void *, size_t);
+
+static inline void
+wbuf_write(struct wbuf *w, const void *p, size_t n)
+{
+	if (n <= w->cap - w->len) {
+		memcpy(w->buf + w->len, p, n);
+		w->len += n;
+		w->total += n;
+	} else {
+		wbuf_write_slow(w, p, n);
+	}
+}
+
+static inline void
+wbuf_putc(struct wbuf *w, char c)
+{
+	if (w->len < w->cap) {
+		w->buf[w->len++] = c;
+		w->total++;
+	} else {
+		wbuf_write_slow(w, &c, 1);
+	}
+}
+
+static inline void
+wbuf_puts(struct wbuf *w, const char *s)
+{
+	wbuf_write(w, s, strlen(s));
+}
+
+/*
+ * Room for n more bytes at the end of the buffer (flushing, or growing it
+ * for a record larger than the buffer). Write there, then wbuf_commit().
+ */
+char	*wbuf_reserve_slow(struct wbuf *, size_t n);
+
+static inline char *
+wbuf_reserve(struct wbuf *w, size_t n)
+{
+	return n <= w->cap - w->len ? w->buf + w->len : wbuf_reserve_slow(w, n);
+}
+
+/* The bytes up to end (inside the reserved room) are now written. */
+static inline void
+wbuf_commit(struct wbuf *w, char *end)
+{
+	size_t n = (size_t)(end - (w->buf + w->len));
+
+	w->len += n;
+	w->total += n;
+}
+
+/* Write all of buf to fd, retrying short writes. 0, or -1 with errno. */
+int	write_all(int fd, const void *buf, size_t n);
+
+/*
+ * End a stage: close the output (an atomic file is committed only when
+ * status is EX_OK) and map a write failure to EX_IOERR with a message
+ * naming what (e.g. "stdout"). Returns status, or EX_IOERR.
+ */
+int	wbuf_finish(struct wbuf *, int status, const char *what);
+
+/* Ask for a 1 MiB pipe buffer on fd if it is a pipe: fewer context
+ * switches between stages. Failure is harmless and ignored. */
+void	pipe_grow(int fd);
+
+#endif

@@ -1,0 +1,93 @@
+/*
+ * revisit-decompress - write the decompressed contents of log files and
+ * archives to stdout, in order.
+ */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "decompress.h"
+#include "prog.h"
+#include "rd.h"
+
+static const char usage_text[] =
+"usage: revisit-decompress [-lq] [-m glob]... [-o file] [file ...]\n"
+"Decompress and unpack access logs to stdout: plain text, gzip (multi-\n"
+"member too), bzip2, xz, zstd, lz4, tar (plain or compressed) and zip,\n"
+"detected by content. With no file, or '-', read stdin.\n"
+"\n"
+"  -m, --member GLOB   only archive entries whose path or base name match\n"
+"                      (repeatable), e.g. 'access.log*'\n"
+"  -l, --list          list inputs, entries, formats and sizes; write no data\n"
+"  -o, --output FILE   write FILE atomically instead of stdout\n"
+"      --inflate ENG   gzip engine: isal (default) or zlib\n"
+"      --progress      show progress on stderr (default on a terminal)\n"
+"  -q, --quiet         no summary line on stderr\n"
+"  -h, --help          this help;  -V, --version  the version\n"
+"\n"
+"Exit status: 0 ok, 65 truncated or corrupt input (what was readable is\n"
+"written), 66 an input cannot be opened, 74 read or write error.\n";
+
+static const struct option longopts[] = {
+	{ "member",	required_argument,	NULL, 'm' },
+	{ "list",	no_argument,		NULL, 'l' },
+	{ "output",	required_argument,	NULL, 'o' },
+	{ "inflate",	required_argument,	NULL, 'I' },
+	{ "progress",	no_argument,		NULL, 'P' },
+	{ "quiet",	no_argument,		NULL, 'q' },
+	{ "help",	no_argument,		NULL, 'h' },
+	{ "version",	no_argument,		NULL, 'V' },
+	{ NULL, 0, NULL, 0 }
+};
+
+static _Noreturn void
+usage(int status)
+{
+	fputs(usage_text, status == EX_OK ? stdout : stderr);
+	exit(status);
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct dc_opts o = { .engine = INFLATE_ISAL };
+	const char *output = NULL;
+	struct wbuf out;
+	int c, status;
+
+	prog_init(argv[0]);
+	while ((c = getopt_long(argc, argv, "m:lo:qhV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'm':
+			o.members = realloc(o.members,
+			    (o.nmembers + 1) * sizeof *o.members);
+			if (o.members == NULL)
+				die(EX_OSERR, "out of memory");
+			o.members[o.nmembers++] = optarg;
+			break;
+		case 'l': o.list = 1; break;
+		case 'o': output = optarg; break;
+		case 'I':
+			if (strcmp(optarg, "isal") == 0)
+				o.engine = INFLATE_ISAL;
+			else if (strcmp(optarg, "zlib") == 0)
+				o.engine = INFLATE_ZLIB;
+			else
+				die(EX_USAGE, "--inflate: unknown engine '%s'", optarg);
+			break;
+		case 'P': o.progress = 1; break;
+		case 'q': o.quiet = 1; break;
+		case 'h': usage(EX_OK);
+		case 'V': print_version();
+		default: usage(EX_USAGE);
+		}
+	}
+	if (wbuf_open_atomic(&out, output) != 0)
+		die(EX_IOERR, "cannot create '%s':", output);
+	if (output == NULL)
+		pipe_grow(STDOUT_FILENO);
+	status = dc_run(argv + optind, (size_t)(argc - optind), &out, &o);
+	free(o.members);
+	return wbuf_finish(&out, status, output ? output : "stdout");
+}

@@ -1,0 +1,173 @@
+/*
+ * prog.c - process name, diagnostics, exit statuses and progress lines
+ * shared by every stage.
+ */
+#include "prog.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+const char *prog_name = "revisit";
+
+void
+prog_init(const char *argv0)
+{
+	const char *slash = strrchr(argv0, '/');
+
+	prog_name = slash ? slash + 1 : argv0;
+}
+
+static void
+vwarn(const char *prefix, const char *fmt, va_list ap)
+{
+	int saved = errno;
+	size_t n = strlen(fmt);
+
+	fprintf(stderr, "%s: ", prog_name);
+	if (prefix)
+		fputs(prefix, stderr);
+	vfprintf(stderr, fmt, ap);
+	if (n > 0 && fmt[n - 1] == ':')
+		fprintf(stderr, " %s", strerror(saved));
+	fputc('\n', stderr);
+}
+
+void
+warnx(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vwarn(NULL, fmt, ap);
+	va_end(ap);
+}
+
+void
+warn_at(const char *file, long long line, const char *fmt, ...)
+{
+	char prefix[512];
+	va_list ap;
+
+	snprintf(prefix, sizeof prefix, "%s:%lld: ", file, line);
+	va_start(ap, fmt);
+	vwarn(prefix, fmt, ap);
+	va_end(ap);
+}
+
+void
+die(int status, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vwarn(NULL, fmt, ap);
+	va_end(ap);
+	exit(status);
+}
+
+_Noreturn void
+print_version(void)
+{
+	printf("%s (revisit) %s\n", prog_name, REVISIT_VERSION);
+	exit(EX_OK);
+}
+
+int
+status_merge(int a, int b)
+{
+	return a > b ? a : b;
+}
+
+long long
+parse_count(const char *opt, const char *s)
+{
+	char *end;
+	long long v;
+
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno || end == s || *end != '\0' || v < 0)
+		die(EX_USAGE, "%s: not a count '%s'", opt, s);
+	return v;
+}
+
+double
+parse_ratio(const char *opt, const char *s)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || !isfinite(v) || v < 0 || v > 1) {
+		/* "5%" is what people type; accept it. */
+		if (end != s && *end == '%' && end[1] == '\0' && v >= 0 && v <= 100)
+			return v / 100;
+		die(EX_USAGE, "%s: not a ratio between 0 and 1 '%s'", opt, s);
+	}
+	if (*end != '\0')
+		die(EX_USAGE, "%s: not a ratio between 0 and 1 '%s'", opt, s);
+	return v;
+}
+
+double
+now_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+void
+progress_init(struct progress *p, int force)
+{
+	p->on = force || isatty(STDERR_FILENO);
+	p->start = p->last = now_seconds();
+}
+
+static void
+human(char *buf, size_t len, double v, const char *unit)
+{
+	const char *pre[] = { "", "k", "M", "G", "T" };
+	int i = 0;
+
+	while (v >= 1000 && i < 4) {
+		v /= 1000;
+		i++;
+	}
+	snprintf(buf, len, "%.1f %s%s", v, pre[i], unit);
+}
+
+void
+progress_tick(struct progress *p, uint64_t bytes, uint64_t records,
+    uint64_t *ticks)
+{
+	char b[32], r[32], bs[32], rs[32];
+	double t, el;
+
+	if (!p->on || (++*ticks & 0xffff) != 0)
+		return;
+	t = now_seconds();
+	if (t - p->last < 1.0)
+		return;
+	p->last = t;
+	el = t - p->start;
+	human(b, sizeof b, (double)bytes, "B");
+	human(r, sizeof r, (double)records, "");
+	human(bs, sizeof bs, bytes / el, "B/s");
+	human(rs, sizeof rs, records / el, "rec/s");
+	fprintf(stderr, "\r%s: %s, %s records, %s, %s   ", prog_name, b, r, bs,
+	    rs);
+}
+
+void
+progress_done(struct progress *p)
+{
+	if (p->on && p->last != p->start)
+		fputc('\n', stderr);
+}

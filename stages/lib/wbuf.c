@@ -1,0 +1,179 @@
+/*
+ * wbuf.c - buffered output on a file descriptor, atomic output files.
+ */
+#define _GNU_SOURCE	/* F_SETPIPE_SZ */
+#include "wbuf.h"
+#include "prog.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+int
+write_all(int fd, const void *buf, size_t n)
+{
+	const char *p = buf;
+
+	while (n > 0) {
+		ssize_t k = write(fd, p, n);
+
+		if (k < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += k;
+		n -= (size_t)k;
+	}
+	return 0;
+}
+
+void
+wbuf_init(struct wbuf *w, int fd)
+{
+	memset(w, 0, sizeof *w);
+	w->fd = fd;
+	w->cap = WBUF_SIZE;
+	w->buf = malloc(w->cap);
+	if (w->buf == NULL)
+		die(EX_OSERR, "out of memory");
+}
+
+int
+wbuf_open_atomic(struct wbuf *w, const char *path)
+{
+	char *tmp;
+	size_t n;
+	int fd;
+
+	if (path == NULL || strcmp(path, "-") == 0) {
+		wbuf_init(w, STDOUT_FILENO);
+		return 0;
+	}
+	n = strlen(path) + 32;
+	if ((tmp = malloc(n)) == NULL)
+		die(EX_OSERR, "out of memory");
+	snprintf(tmp, n, "%s.tmp.%ld", path, (long)getpid());
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+	if (fd < 0) {
+		free(tmp);
+		return -1;
+	}
+	wbuf_init(w, fd);
+	w->tmppath = tmp;
+	if ((w->path = strdup(path)) == NULL)
+		die(EX_OSERR, "out of memory");
+	return 0;
+}
+
+void
+wbuf_flush(struct wbuf *w)
+{
+	if (w->len == 0)
+		return;
+	if (w->err == 0 && write_all(w->fd, w->buf, w->len) != 0)
+		w->err = errno;
+	w->len = 0;
+}
+
+void
+wbuf_write_slow(struct wbuf *w, const void *p, size_t n)
+{
+	wbuf_flush(w);
+	if (n >= w->cap) {
+		/* Large blocks go straight out: no copy through the buffer. */
+		if (w->err == 0 && write_all(w->fd, p, n) != 0)
+			w->err = errno;
+	} else {
+		memcpy(w->buf, p, n);
+		w->len = n;
+	}
+	w->total += n;
+}
+
+char *
+wbuf_reserve_slow(struct wbuf *w, size_t n)
+{
+	wbuf_flush(w);
+	if (n > w->cap) {
+		w->cap = n;
+		if ((w->buf = realloc(w->buf, w->cap)) == NULL)
+			die(EX_OSERR, "out of memory");
+	}
+	return w->buf + w->len;
+}
+
+/* fsync the directory holding path, so the rename itself is durable. */
+static int
+sync_dir(const char *path)
+{
+	char *dir = strdup(path), *slash;
+	int fd, r = 0;
+
+	if (dir == NULL)
+		return -1;
+	slash = strrchr(dir, '/');
+	if (slash == dir)
+		slash[1] = '\0';
+	else if (slash)
+		*slash = '\0';
+	else
+		strcpy(dir, ".");
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	free(dir);
+	if (fd < 0)
+		return -1;
+	if (fsync(fd) != 0 && errno != EINVAL)
+		r = -1;
+	close(fd);
+	return r;
+}
+
+int
+wbuf_close(struct wbuf *w, int keep)
+{
+	int err;
+
+	wbuf_flush(w);
+	err = w->err;
+	if (w->tmppath) {
+		if (err == 0 && keep && fsync(w->fd) != 0)
+			err = errno;
+		if (close(w->fd) != 0 && err == 0)
+			err = errno;
+		if (err == 0 && keep) {
+			if (rename(w->tmppath, w->path) != 0 ||
+			    sync_dir(w->path) != 0)
+				err = errno;
+		}
+		if (err != 0 || !keep)
+			unlink(w->tmppath);
+		free(w->tmppath);
+		free(w->path);
+	}
+	free(w->buf);
+	w->buf = NULL;
+	w->tmppath = w->path = NULL;
+	return err;
+}
+
+int
+wbuf_finish(struct wbuf *w, int status, const char *what)
+{
+	int err = wbuf_close(w, status == EX_OK);
+
+	if (err != 0) {
+		errno = err;
+		warnx("%s: write error:", what);
+		return EX_IOERR;
+	}
+	return status;
+}
+
+void
+pipe_grow(int fd)
+{
+	(void)fcntl(fd, F_SETPIPE_SZ, 1 << 20);
+}

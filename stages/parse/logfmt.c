@@ -1,0 +1,1003 @@
+/*
+ * logfmt.c - compile log format strings, and split lines by them.
+ *
+ * A format compiles to items: literals and fields. A field ends where the
+ * next literal begins (its first byte is the field's stop byte), except a
+ * field between two '"' literals, which ends at the next '"' not escaped
+ * by a backslash (Apache writes \" and \\; nginx writes \x22). Matching is
+ * a single left-to-right scan with memchr; no regex, no allocation.
+ *
+ * Leniency, each for a real-world reason:
+ * - a space in a literal matches a run of spaces (hand-aligned logs);
+ * - a line may end early, once time and status are read, leaving the
+ *   remaining fields absent: a combined parser reads common-format lines
+ *   (Apache logs mix both when a vhost changes its LogFormat);
+ * - text after the last item is ignored (a trailing "$http_x_forwarded_for"
+ *   added later to the server's format);
+ * - the address field may hold a proxy chain: "a, b, c" or a quoted list
+ *   followed by the peer address (nginx behind CDNs logs these);
+ * - a quoted field followed by a mismatch is retried up to the next quote,
+ *   so one stray unescaped '"' in a URL does not lose the line.
+ */
+#include "logfmt.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "prog.h"
+
+#define REQUIRED ((1u << F_STATUS))
+#define TIMES	((1u << F_TIME_CLF) | (1u << F_TIME_ISO) | (1u << F_EPOCH_S) | \
+		 (1u << F_EPOCH_MS) | (1u << F_EPOCH_US) | (1u << F_DATE))
+#define MAX_QUOTE_RETRIES 16
+
+static const struct preset {
+	const char *name, *text;
+} presets[] = {
+	{ "common", "%h %l %u %t \"%r\" %>s %b" },
+	{ "combined", "%h %l %u %t \"%r\" %>s %b \"%{Referer}i\" "
+	    "\"%{User-Agent}i\"" },
+	{ "vcombined", "%v %h %l %u %t \"%r\" %>s %b \"%{Referer}i\" "
+	    "\"%{User-Agent}i\"" },
+	{ "combined_vid", "$remote_addr - $remote_user [$time_local] "
+	    "\"$request\" $status $body_bytes_sent \"$http_referer\" "
+	    "\"$http_user_agent\" \"$cookie_vid\" \"$cookie_uid\"" },
+	{ NULL, NULL }
+};
+
+static const struct var {
+	const char *name;
+	int field;
+} vars[] = {
+	{ "remote_addr", F_ADDR }, { "realip_remote_addr", F_ADDR },
+	{ "remote_user", F_USER },
+	{ "time_local", F_TIME_CLF }, { "time_iso8601", F_TIME_ISO },
+	{ "msec", F_EPOCH_S },
+	{ "request", F_REQUEST }, { "request_method", F_METHOD },
+	{ "request_uri", F_URI }, { "uri", F_PATH }, { "document_uri", F_PATH },
+	{ "args", F_QUERY }, { "query_string", F_QUERY },
+	{ "status", F_STATUS },
+	{ "body_bytes_sent", F_BYTES }, { "bytes_sent", F_BYTES },
+	{ "http_referer", F_REFERER }, { "http_user_agent", F_UA },
+	{ "http_x_forwarded_for", F_XFF },
+	{ "host", F_HOST }, { "http_host", F_HOST }, { "server_name", F_HOST },
+	{ "http_cookie", F_COOKIE },
+	{ NULL, 0 }
+};
+
+static const char *const field_names[NFIELDS] = {
+	"unused", "address", "user", "time", "time", "time", "time", "time",
+	"date", "time", "request", "method", "uri", "path", "query", "status",
+	"bytes", "referrer", "user agent", "x-forwarded-for", "host", "cookie",
+	"vid", "uid"
+};
+
+const char *
+lf_field_name(int field)
+{
+	return field >= 0 && field < NFIELDS ? field_names[field] : "?";
+}
+
+const char *
+lf_preset(const char *name)
+{
+	const struct preset *p;
+
+	for (p = presets; p->name; p++)
+		if (strcmp(p->name, name) == 0)
+			return p->text;
+	return NULL;
+}
+
+static void *
+xrealloc(void *p, size_t n)
+{
+	if ((p = realloc(p, n)) == NULL)
+		die(EX_OSERR, "out of memory");
+	return p;
+}
+
+/* Map a variable name (nginx spelling) to a field, vid/uid first. */
+static int
+field_of_var(const char *name, const struct lf_opts *o)
+{
+	const struct var *v;
+
+	if (strcmp(name, o->vid_field) == 0)
+		return F_VID;
+	if (strcmp(name, o->uid_field) == 0)
+		return F_UID;
+	for (v = vars; v->name; v++)
+		if (strcmp(v->name, name) == 0)
+			return v->field;
+	return F_NONE;
+}
+
+/* Growing item list with literal text kept in one buffer. */
+struct builder {
+	struct lf_item	*items;
+	size_t		 n, cap;
+	char		*text;
+	size_t		 tlen, tcap;
+};
+
+static void
+add_lit(struct builder *b, const char *s, size_t n)
+{
+	struct lf_item *it;
+
+	if (n == 0)
+		return;
+	if (b->tlen + n + 1 > b->tcap) {
+		b->tcap = (b->tlen + n + 1) * 2;
+		b->text = xrealloc(b->text, b->tcap);
+	}
+	/* Merge with a preceding literal: offsets, fixed up at the end. */
+	if (b->n > 0 && b->items[b->n - 1].lit) {
+		it = &b->items[b->n - 1];
+		memcpy(b->text + b->tlen, s, n);
+		b->tlen += n;
+		it->litlen += (uint32_t)n;
+		return;
+	}
+	if (b->n == b->cap) {
+		b->cap = b->cap ? b->cap * 2 : 16;
+		b->items = xrealloc(b->items, b->cap * sizeof *b->items);
+	}
+	it = &b->items[b->n++];
+	memset(it, 0, sizeof *it);
+	it->lit = (const char *)(uintptr_t)(b->tlen + 1);	/* offset + 1 */
+	it->litlen = (uint32_t)n;
+	memcpy(b->text + b->tlen, s, n);
+	b->tlen += n;
+}
+
+static void
+add_field(struct builder *b, int field, int flags)
+{
+	struct lf_item *it;
+
+	if (b->n == b->cap) {
+		b->cap = b->cap ? b->cap * 2 : 16;
+		b->items = xrealloc(b->items, b->cap * sizeof *b->items);
+	}
+	it = &b->items[b->n++];
+	memset(it, 0, sizeof *it);
+	it->field = (uint8_t)field;
+	it->flags = (uint8_t)flags;
+}
+
+/* Turn literal offsets into pointers; set stop bytes and quoting. */
+static int
+finish(struct lf *f, struct builder *b, const struct lf_opts *o, char *err,
+    size_t errlen)
+{
+	size_t i;
+
+	f->items = b->items;
+	f->nitems = b->n;
+	f->text = b->text;
+	f->have = 0;
+	for (i = 0; i < b->n; i++) {
+		struct lf_item *it = &b->items[i];
+
+		if (it->lit) {
+			it->lit = b->text + ((uintptr_t)it->lit - 1);
+			continue;
+		}
+		if (i > 0 && b->items[i - 1].lit == NULL) {
+			snprintf(err, errlen, "two fields with nothing between "
+			    "them: a field must end at a literal");
+			return -1;
+		}
+		/* A field seen before: the first occurrence wins. */
+		if (it->field != F_NONE && (f->have & (1u << it->field)))
+			it->field = F_NONE;
+		f->have |= 1u << it->field;
+	}
+	for (i = 0; i < b->n; i++) {
+		struct lf_item *it = &b->items[i];
+		const struct lf_item *prev = i > 0 ? &b->items[i - 1] : NULL;
+		const struct lf_item *next = i + 1 < b->n ? &b->items[i + 1] : NULL;
+
+		if (it->lit)
+			continue;
+		/* The last field ends at a space: text after the format
+		 * (a field added to the server's format later) is ignored. */
+		it->stop = next ? next->lit[0] : ' ';
+		if (prev && next && prev->lit[prev->litlen - 1] == '"' &&
+		    next->lit[0] == '"')
+			it->flags |= LF_QUOTED;
+	}
+	f->have &= ~1u;
+	if (!(f->have & TIMES)) {
+		snprintf(err, errlen, "the format has no time field "
+		    "($time_local, $time_iso8601, $msec, %%t)");
+		return -1;
+	}
+	if ((f->have & REQUIRED) != REQUIRED) {
+		snprintf(err, errlen, "the format has no status field "
+		    "($status, %%>s)");
+		return -1;
+	}
+	f->vid_cookie[0] = f->uid_cookie[0] = '\0';
+	if (!(f->have & (1u << F_VID)) && (f->have & (1u << F_COOKIE)) &&
+	    strncmp(o->vid_field, "cookie_", 7) == 0)
+		snprintf(f->vid_cookie, sizeof f->vid_cookie, "%s",
+		    o->vid_field + 7);
+	if (!(f->have & (1u << F_UID)) && (f->have & (1u << F_COOKIE)) &&
+	    strncmp(o->uid_field, "cookie_", 7) == 0)
+		snprintf(f->uid_cookie, sizeof f->uid_cookie, "%s",
+		    o->uid_field + 7);
+	return 0;
+}
+
+static int
+compile_nginx(struct builder *b, const char *s, const struct lf_opts *o,
+    char *err, size_t errlen)
+{
+	char name[128];
+
+	while (*s) {
+		const char *lit = s;
+		size_t n = 0;
+
+		while (*s && !(s[0] == '$' && (isalpha((unsigned char)s[1]) ||
+		    s[1] == '_' || s[1] == '{')))
+			s++;
+		add_lit(b, lit, (size_t)(s - lit));
+		if (!*s)
+			break;
+		s++;
+		if (*s == '{') {
+			const char *e = strchr(s, '}');
+
+			if (e == NULL) {
+				snprintf(err, errlen, "unclosed '${' in format");
+				return -1;
+			}
+			n = (size_t)(e - s - 1);
+			if (n >= sizeof name)
+				n = sizeof name - 1;
+			memcpy(name, s + 1, n);
+			s = e + 1;
+		} else {
+			while ((isalnum((unsigned char)s[n]) || s[n] == '_') &&
+			    n < sizeof name - 1)
+				n++;
+			memcpy(name, s, n);
+			s += n;
+		}
+		name[n] = '\0';
+		add_field(b, field_of_var(name, o), 0);
+	}
+	return 0;
+}
+
+/* Apache "%{Name}i" header names to nginx's http_name spelling. */
+static void
+header_var(char *out, size_t outlen, const char *prefix, const char *h,
+    size_t hn)
+{
+	size_t k = strlen(prefix), i;
+
+	snprintf(out, outlen, "%s", prefix);
+	for (i = 0; i < hn && k + 1 < outlen; i++)
+		out[k++] = h[i] == '-' ? '_' : (char)tolower((unsigned char)h[i]);
+	out[k] = '\0';
+}
+
+static int
+compile_apache(struct builder *b, const char *s, const struct lf_opts *o,
+    char *err, size_t errlen)
+{
+	while (*s) {
+		const char *arg = NULL;
+		size_t argn = 0;
+		char var[160], c;
+		int field = F_NONE, flags = 0;
+
+		if (*s == '\\' && s[1]) {
+			char e = s[1] == 't' ? '\t' : s[1] == 'n' ? '\n' : s[1];
+
+			add_lit(b, &e, 1);
+			s += 2;
+			continue;
+		}
+		if (*s != '%') {
+			add_lit(b, s, 1);
+			s++;
+			continue;
+		}
+		s++;
+		if (*s == '%') {
+			add_lit(b, "%", 1);
+			s++;
+			continue;
+		}
+		/* Modifiers: status conditions, '<' '>' (original/final). */
+		while (*s == '<' || *s == '>' || *s == '!' || *s == ',' ||
+		    isdigit((unsigned char)*s))
+			s++;
+		if (*s == '{') {
+			const char *e = strchr(s, '}');
+
+			if (e == NULL) {
+				snprintf(err, errlen, "unclosed '%%{' in format");
+				return -1;
+			}
+			arg = s + 1;
+			argn = (size_t)(e - arg);
+			s = e + 1;
+		}
+		c = *s;
+		if (c == '\0') {
+			snprintf(err, errlen, "format ends in '%%'");
+			return -1;
+		}
+		s++;
+		var[0] = '\0';
+		switch (c) {
+		case 'h': case 'a': snprintf(var, sizeof var, "remote_addr"); break;
+		case 'u': snprintf(var, sizeof var, "remote_user"); break;
+		case 'r': snprintf(var, sizeof var, "request"); break;
+		case 'm': snprintf(var, sizeof var, "request_method"); break;
+		case 'U': snprintf(var, sizeof var, "uri"); break;
+		case 'q': snprintf(var, sizeof var, "args"); break;
+		case 's': snprintf(var, sizeof var, "status"); break;
+		case 'b': case 'B': case 'O':
+			snprintf(var, sizeof var, "body_bytes_sent");
+			break;
+		case 'v':
+			snprintf(var, sizeof var, "server_name");
+			flags = LF_HOSTPORT;
+			break;
+		case 'V': snprintf(var, sizeof var, "server_name"); break;
+		case 'i':
+			header_var(var, sizeof var, "http_", arg ? arg : "", argn);
+			break;
+		case 'C':
+			snprintf(var, sizeof var, "cookie_%.*s", (int)argn,
+			    arg ? arg : "");
+			break;
+		case 't':
+			if (arg == NULL) {
+				add_lit(b, "[", 1);
+				add_field(b, F_TIME_CLF, 0);
+				add_lit(b, "]", 1);
+				continue;
+			}
+			if (argn >= 6 && (strncmp(arg, "begin:", 6) == 0 ||
+			    strncmp(arg, "end:", 4) == 0)) {
+				size_t k = arg[0] == 'b' ? 6 : 4;
+
+				arg += k;
+				argn -= k;
+			}
+			if (argn == 3 && strncmp(arg, "sec", 3) == 0)
+				field = F_EPOCH_S;
+			else if (argn == 4 && strncmp(arg, "msec", 4) == 0)
+				field = F_EPOCH_MS;
+			else if (argn == 4 && strncmp(arg, "usec", 4) == 0)
+				field = F_EPOCH_US;
+			else if (argn > 5 && strncmp(arg, "msec_", 5) == 0)
+				field = F_NONE;
+			else if (argn > 5 && strncmp(arg, "usec_", 5) == 0)
+				field = F_NONE;
+			else {
+				snprintf(err, errlen, "unsupported time format "
+				    "'%%{%.*s}t': use %%t, %%{sec}t, %%{msec}t "
+				    "or %%{usec}t", (int)argn, arg);
+				return -1;
+			}
+			add_field(b, field, 0);
+			continue;
+		default:
+			break;	/* %l, %D, %T, %p, ...: read, not used */
+		}
+		add_field(b, var[0] ? field_of_var(var, o) : F_NONE, flags);
+	}
+	return 0;
+}
+
+/*
+ * Accept a pasted configuration line: nginx `log_format name [escape=x]
+ * '...' '...';` (quoted pieces concatenated) or Apache `LogFormat "..."
+ * [nickname]`. Returns the bare format in a new string.
+ */
+static char *
+strip_directive(const char *spec)
+{
+	const char *s = spec;
+	char *out, *o;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	if ((out = malloc(strlen(spec) + 1)) == NULL)
+		die(EX_OSERR, "out of memory");
+	o = out;
+	if (strncmp(s, "log_format", 10) == 0 && isspace((unsigned char)s[10])) {
+		s += 10;
+		while (isspace((unsigned char)*s))
+			s++;
+		while (*s && !isspace((unsigned char)*s))	/* name */
+			s++;
+		for (;;) {
+			char q;
+
+			while (isspace((unsigned char)*s))
+				s++;
+			if (strncmp(s, "escape=", 7) == 0) {
+				while (*s && !isspace((unsigned char)*s))
+					s++;
+				continue;
+			}
+			if (*s != '\'' && *s != '"')
+				break;
+			q = *s++;
+			while (*s && *s != q) {
+				if (*s == '\\' && s[1] == q)
+					s++;
+				*o++ = *s++;
+			}
+			if (*s)
+				s++;
+		}
+		*o = '\0';
+		return out;
+	}
+	if (strncmp(s, "LogFormat", 9) == 0 && isspace((unsigned char)s[9])) {
+		s += 9;
+		while (isspace((unsigned char)*s))
+			s++;
+		if (*s == '"') {
+			s++;
+			while (*s && *s != '"') {
+				if (*s == '\\' && s[1])
+					*o++ = *s++;
+				*o++ = *s++;
+			}
+		}
+		*o = '\0';
+		return out;
+	}
+	strcpy(out, spec);
+	return out;
+}
+
+static void
+set_json_defaults(struct lf *f, const struct lf_opts *o)
+{
+	const struct var *v;
+
+	memset(f->jsonkey, 0, sizeof f->jsonkey);
+	for (v = vars; v->name; v++)
+		if (f->jsonkey[v->field][0] == '\0')
+			snprintf(f->jsonkey[v->field], sizeof f->jsonkey[0],
+			    "%s", v->name);
+	snprintf(f->jsonkey[F_VID], sizeof f->jsonkey[0], "%s", o->vid_field);
+	snprintf(f->jsonkey[F_UID], sizeof f->jsonkey[0], "%s", o->uid_field);
+}
+
+static int
+compile_json(struct lf *f, const struct lf_opts *o, char *err, size_t errlen)
+{
+	size_t i;
+
+	memset(f, 0, sizeof *f);
+	f->kind = LF_JSON;
+	set_json_defaults(f, o);
+	for (i = 0; i < o->njson_map; i++) {
+		const char *m = o->json_map[i], *eq = strchr(m, '=');
+		char var[128];
+		int field;
+
+		if (eq == NULL || eq == m || eq[1] == '\0' ||
+		    (size_t)(eq - m) >= sizeof var) {
+			snprintf(err, errlen, "--json-key: expected VARIABLE=KEY, "
+			    "got '%s'", m);
+			return -1;
+		}
+		memcpy(var, m, (size_t)(eq - m));
+		var[eq - m] = '\0';
+		if ((field = field_of_var(var, o)) == F_NONE) {
+			snprintf(err, errlen, "--json-key: unknown variable '%s'",
+			    var);
+			return -1;
+		}
+		snprintf(f->jsonkey[field], sizeof f->jsonkey[0], "%s", eq + 1);
+		/* One key per field: an override replaces the default. */
+	}
+	f->have = ~0u & ~1u;
+	return 0;
+}
+
+int
+lf_compile(struct lf *f, const char *spec, const struct lf_opts *o,
+    char *err, size_t errlen)
+{
+	struct builder b = { 0 };
+	const char *preset;
+	char *s;
+	int r;
+
+	if (strcmp(spec, "json") == 0)
+		return compile_json(f, o, err, errlen);
+	memset(f, 0, sizeof *f);
+	if (strcmp(spec, "w3c") == 0) {
+		/* Fields come with the first "#Fields:" line. */
+		f->kind = LF_W3C;
+		return 0;
+	}
+	if ((preset = lf_preset(spec)) != NULL)
+		spec = preset;
+	s = strip_directive(spec);
+	if (s[0] == '\0') {
+		snprintf(err, errlen, "empty format");
+		free(s);
+		return -1;
+	}
+	{
+		const char *d = s;
+		int nginx = 0;
+
+		for (; *d; d++)
+			if (d[0] == '$' && (isalpha((unsigned char)d[1]) ||
+			    d[1] == '_' || d[1] == '{')) {
+				nginx = 1;
+				break;
+			}
+		if (nginx)
+			r = compile_nginx(&b, s, o, err, errlen);
+		else if (strchr(s, '%'))
+			r = compile_apache(&b, s, o, err, errlen);
+		else {
+			snprintf(err, errlen, "'%s' is neither a preset (common, "
+			    "combined, vcombined, combined_vid, json, w3c) nor a "
+			    "format with $variables or %%directives", spec);
+			r = -1;
+		}
+	}
+	free(s);
+	f->kind = LF_TEXT;
+	if (r == 0)
+		r = finish(f, &b, o, err, errlen);
+	if (r != 0) {
+		free(b.items);
+		free(b.text);
+		f->items = NULL;
+		f->text = NULL;
+	}
+	return r;
+}
+
+static const struct w3c_name {
+	const char *name;
+	int field, flags;
+} w3c_names[] = {
+	{ "date", F_DATE, 0 }, { "time", F_TIME, 0 },
+	{ "c-ip", F_ADDR, 0 }, { "cs-username", F_USER, 0 },
+	{ "cs-method", F_METHOD, 0 }, { "cs-uri-stem", F_PATH, 0 },
+	{ "cs-uri-query", F_QUERY, 0 }, { "cs-uri", F_URI, 0 },
+	{ "sc-status", F_STATUS, 0 }, { "sc-bytes", F_BYTES, 0 },
+	{ "cs(Referer)", F_REFERER, LF_PCT_DECODE },
+	{ "cs(Referrer)", F_REFERER, LF_PCT_DECODE },
+	{ "cs(User-Agent)", F_UA, LF_PCT_DECODE },
+	{ "cs(Cookie)", F_COOKIE, LF_PCT_DECODE },
+	{ "cs(Host)", F_HOST, 0 }, { "cs-host", F_HOST, 0 },
+	{ "x-host-header", F_HOST, 0 },
+	{ "x-forwarded-for", F_XFF, 0 }, { "cs(X-Forwarded-For)", F_XFF, 0 },
+	{ NULL, 0, 0 }
+};
+
+int
+lf_compile_w3c(struct lf *f, const char *line, size_t len,
+    const struct lf_opts *o, char *err, size_t errlen)
+{
+	struct builder b = { 0 };
+	const char *s = line + 8, *end = line + len;	/* after "#Fields:" */
+
+	lf_free(f);
+	memset(f, 0, sizeof *f);
+	while (s < end) {
+		const struct w3c_name *w;
+		const char *t;
+		int field = F_NONE, flags = 0;
+
+		while (s < end && (*s == ' ' || *s == '\t'))
+			s++;
+		if (s >= end)
+			break;
+		t = s;
+		while (s < end && *s != ' ' && *s != '\t')
+			s++;
+		for (w = w3c_names; w->name; w++)
+			if (strlen(w->name) == (size_t)(s - t) &&
+			    strncasecmp(w->name, t, (size_t)(s - t)) == 0) {
+				field = w->field;
+				flags = w->flags;
+				break;
+			}
+		if (field == F_NONE && (size_t)(s - t) > 10 &&
+		    strncasecmp(t, "cs(Cookie)", 10) == 0)
+			field = F_COOKIE;
+		add_field(&b, field, flags);
+	}
+	f->kind = LF_W3C;
+	f->items = b.items;
+	f->nitems = b.n;
+	{
+		size_t i;
+
+		for (i = 0; i < b.n; i++) {
+			if (b.items[i].field != F_NONE &&
+			    (f->have & (1u << b.items[i].field)))
+				b.items[i].field = F_NONE;
+			f->have |= 1u << b.items[i].field;
+		}
+	}
+	f->have &= ~1u;
+	if (!(f->have & (1u << F_DATE)) || !(f->have & (1u << F_TIME)) ||
+	    !(f->have & (1u << F_STATUS))) {
+		snprintf(err, errlen, "#Fields: needs date, time and sc-status");
+		return -1;
+	}
+	if (strncmp(o->vid_field, "cookie_", 7) == 0)
+		snprintf(f->vid_cookie, sizeof f->vid_cookie, "%s",
+		    o->vid_field + 7);
+	if (strncmp(o->uid_field, "cookie_", 7) == 0)
+		snprintf(f->uid_cookie, sizeof f->uid_cookie, "%s",
+		    o->uid_field + 7);
+	return 0;
+}
+
+void
+lf_free(struct lf *f)
+{
+	free(f->items);
+	free(f->text);
+	f->items = NULL;
+	f->text = NULL;
+	f->nitems = 0;
+}
+
+/* ---- matching ---- */
+
+/*
+ * The next '"' at or after p not escaped by an odd run of backslashes;
+ * the run is counted back no further than lo, the field's start.
+ */
+static const char *
+find_quote_from(const char *lo, const char *p, const char *end)
+{
+	while ((p = memchr(p, '"', (size_t)(end - p))) != NULL) {
+		const char *b = p;
+
+		while (b > lo && b[-1] == '\\')
+			b--;
+		if (((p - b) & 1) == 0)
+			return p;
+		p++;
+	}
+	return NULL;
+}
+
+static const char *
+find_quote(const char *p, const char *end)
+{
+	return find_quote_from(p, p, end);
+}
+
+/* A token of an IP address ("10.0.0.1", "2a03::1") followed by a space. */
+static int
+ip_token_then_space(const char *p, const char *end)
+{
+	const char *s = p;
+	int sep = 0;
+
+	while (p < end && (isxdigit((unsigned char)*p) || *p == '.' ||
+	    *p == ':')) {
+		sep |= *p == '.' || *p == ':';
+		p++;
+	}
+	return p > s && sep && p < end && *p == ' ';
+}
+
+/*
+ * The address field: "a", or a proxy chain as nginx setups behind CDNs
+ * log it in the address position: "a, b, c", "a, b c" (the X-Forwarded-For
+ * list, then the peer) or "\"a, b\" c". Returns the end of the field; the
+ * builder picks the client out of the chain.
+ */
+static const char *
+scan_addr(const char *p, const char *end, char stop)
+{
+	const char *q;
+	int chain = 0;
+
+	if (p < end && *p == '"') {
+		const char *cq = find_quote(p + 1, end);
+
+		if (cq && cq + 1 < end && cq[1] == ' ') {
+			p = cq + 2;
+			chain = 1;
+		}
+	}
+	for (;;) {
+		q = stop ? memchr(p, stop, (size_t)(end - p)) : NULL;
+		if (q == NULL)
+			return end;
+		if (stop == ' ' && q > p && q[-1] == ',') {
+			p = q + 1;
+			chain = 1;
+			continue;
+		}
+		if (chain && stop == ' ' && ip_token_then_space(q + 1, end)) {
+			p = q + 1;
+			chain = 0;	/* one peer after the list */
+			continue;
+		}
+		return q;
+	}
+}
+
+static int
+match_text(const struct lf *f, const char *line, size_t len,
+    struct lf_fields *out, const char **why, size_t *col)
+{
+	const char *p = line, *end = line + len;
+	const char *qstart = NULL, *qend = NULL;
+	size_t i, qitem = 0;
+	int retries = 0;
+	uint32_t got = 0;
+
+	for (i = 0; i < f->nitems; i++) {
+		const struct lf_item *it = &f->items[i];
+
+		if (it->lit) {
+			const char *l = it->lit, *le = it->lit + it->litlen;
+
+			if (p == end && (got & REQUIRED) == REQUIRED &&
+			    (got & TIMES)) {
+				out->partial = 1;	/* the rest is absent */
+				out->consumed = len;
+				return 0;
+			}
+			while (l < le) {
+				if (*l == ' ' && p < end && *p == ' ') {
+					while (p < end && *p == ' ')
+						p++;
+					l++;
+					continue;
+				}
+				if (p < end && *p == *l) {
+					p++;
+					l++;
+					continue;
+				}
+				/* Mismatch: after a quoted field, try its
+				 * next closing quote. */
+				if (qstart && qitem + 1 == i &&
+				    retries < MAX_QUOTE_RETRIES) {
+					const char *nq = find_quote_from(qstart,
+					    qend + 1, end);
+
+					if (nq) {
+						struct lf_slice *s =
+						    &out->f[f->items[qitem].field];
+
+						retries++;
+						qend = nq;
+						if (f->items[qitem].field != F_NONE)
+							s->n = (uint32_t)(nq - qstart);
+						p = nq;
+						l = it->lit;
+						continue;
+					}
+				}
+				*col = (size_t)(p - line);
+				if (p == end)
+					*why = "line ends early";
+				else if (*l == '"')
+					*why = "expected '\"'";
+				else if (*l == '[')
+					*why = "expected '['";
+				else
+					*why = "line does not match the format";
+				return -1;
+			}
+			continue;
+		}
+		{
+			struct lf_slice *s = &out->f[it->field];
+			const char *q;
+
+			if (it->flags & LF_QUOTED) {
+				q = find_quote(p, end);
+				if (q == NULL) {
+					*col = (size_t)(p - line);
+					*why = "unterminated quoted field";
+					return -1;
+				}
+				qstart = p;
+				qend = q;
+				qitem = i;
+			} else if (it->field == F_ADDR) {
+				q = scan_addr(p, end, it->stop);
+			} else if (it->stop) {
+				q = memchr(p, it->stop, (size_t)(end - p));
+				if (q == NULL)
+					q = end;
+			} else {
+				q = end;
+			}
+			if (it->field != F_NONE) {
+				s->p = p;
+				s->n = (uint32_t)(q - p);
+				s->flags = it->flags;
+				got |= 1u << it->field;
+			}
+			p = q;
+		}
+	}
+	out->consumed = (size_t)(p - line);
+	return 0;
+}
+
+static int
+match_w3c(const struct lf *f, const char *line, size_t len,
+    struct lf_fields *out, const char **why, size_t *col)
+{
+	const char *p = line, *end = line + len;
+	char sep = memchr(line, '\t', len) ? '\t' : ' ';
+	size_t i;
+
+	if (f->nitems == 0) {
+		*why = "no #Fields: line before the data";
+		*col = 0;
+		return -1;
+	}
+	for (i = 0; i < f->nitems; i++) {
+		const struct lf_item *it = &f->items[i];
+		const char *q;
+
+		if (p > end || (p == end && i > 0)) {
+			*why = "fewer fields than #Fields: names";
+			*col = len;
+			return -1;
+		}
+		q = memchr(p, sep, (size_t)(end - p));
+		if (q == NULL)
+			q = end;
+		if (it->field != F_NONE) {
+			struct lf_slice *s = &out->f[it->field];
+
+			s->p = p;
+			s->n = (uint32_t)(q - p);
+			s->flags = it->flags;
+			if (sep == ' ' && (it->flags & LF_PCT_DECODE))
+				s->flags |= LF_PLUS_SPACE;
+		}
+		p = q + 1;
+	}
+	return 0;
+}
+
+/* JSON string values are kept raw; LF_JSONSTR marks them for decoding. */
+static int
+match_json(const struct lf *f, const char *line, size_t len,
+    struct lf_fields *out, const char **why, size_t *col)
+{
+	const char *p = line, *end = line + len;
+
+#define JWS() while (p < end && (*p == ' ' || *p == '\t')) p++
+#define JFAIL(msg) do { *why = (msg); *col = (size_t)(p - line); \
+	return -1; } while (0)
+	JWS();
+	if (p >= end || *p != '{')
+		JFAIL("not a JSON object");
+	p++;
+	for (;;) {
+		const char *k, *ke, *v, *ve;
+		int field = -1, fl, i;
+
+		JWS();
+		if (p < end && *p == '}')
+			return 0;
+		if (p >= end || *p != '"')
+			JFAIL("expected a key");
+		k = ++p;
+		if ((ke = find_quote(p, end)) == NULL)
+			JFAIL("unterminated key");
+		p = ke + 1;
+		JWS();
+		if (p >= end || *p != ':')
+			JFAIL("expected ':'");
+		p++;
+		JWS();
+		if (p >= end)
+			JFAIL("line ends early");
+		fl = 0;
+		if (*p == '"') {
+			v = ++p;
+			if ((ve = find_quote(p, end)) == NULL)
+				JFAIL("unterminated string");
+			p = ve + 1;
+			if (memchr(v, '\\', (size_t)(ve - v)))
+				fl = LF_JSONSTR;
+		} else if (*p == '{' || *p == '[') {
+			struct jskip { int d; } js = { 0 };
+			int inq = 0;
+
+			v = p;
+			for (; p < end; p++) {
+				if (inq) {
+					if (*p == '\\')
+						p++;
+					else if (*p == '"')
+						inq = 0;
+				} else if (*p == '"') {
+					inq = 1;
+				} else if (*p == '{' || *p == '[') {
+					js.d++;
+				} else if (*p == '}' || *p == ']') {
+					if (--js.d == 0) {
+						p++;
+						break;
+					}
+				}
+			}
+			if (js.d != 0)
+				JFAIL("unterminated nested value");
+			ve = v;		/* nested values are not fields */
+		} else {
+			v = p;
+			while (p < end && *p != ',' && *p != '}' && *p != ' ')
+				p++;
+			ve = p;
+			if (ve - v == 4 && memcmp(v, "null", 4) == 0)
+				ve = v;
+		}
+		for (i = 1; i < NFIELDS; i++) {
+			size_t kl = strlen(f->jsonkey[i]);
+
+			if (kl == (size_t)(ke - k) && kl > 0 &&
+			    memcmp(f->jsonkey[i], k, kl) == 0) {
+				field = i;
+				break;
+			}
+		}
+		if (field > 0 && ve > v && out->f[field].p == NULL) {
+			out->f[field].p = v;
+			out->f[field].n = (uint32_t)(ve - v);
+			out->f[field].flags = (uint8_t)fl;
+		}
+		JWS();
+		if (p < end && *p == ',') {
+			p++;
+			continue;
+		}
+		if (p < end && *p == '}')
+			return 0;
+		JFAIL("expected ',' or '}'");
+	}
+#undef JWS
+#undef JFAIL
+}
+
+int
+lf_match(const struct lf *f, const char *line, size_t len,
+    struct lf_fields *out, const char **why, size_t *col)
+{
+	memset(out, 0, sizeof *out);
+	switch (f->kind) {
+	case LF_JSON:
+		return match_json(f, line, len, out, why, col);
+	case LF_W3C:
+		return match_w3c(f, line, len, out, why, col);
+	default:
+		return match_text(f, line, len, out, why, col);
+	}
+}

@@ -1,0 +1,366 @@
+/*
+ * parse.c - the read loop of revisit-parse: big reads, lines split with
+ * memchr, each line matched by the compiled format, built into a hit,
+ * classified, and packed; rejects counted, reported and optionally saved.
+ * Nothing is allocated per line.
+ */
+#include "parse.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "botclass.h"
+#include "mpk.h"
+#include "prog.h"
+
+#define READ_SIZE	(4u << 20)
+#define GIVE_UP_LINES	1000	/* all rejected this far: wrong format */
+
+struct parser {
+	const struct parse_opts	*o;
+	struct lf		 fmt;
+	int			 fmt_ready;	/* compiled (auto: seen a line) */
+	int			 auto_fmt;
+	struct hb		 hb;
+	struct botclass		*bots;
+	struct wbuf		*out;
+	struct wbuf		 rej;
+	int			 rej_open;
+	int			 status;
+	struct progress		 prog;
+	uint64_t		 ticks, bytes;
+	/* counts */
+	unsigned long long	 lines, skipped, hits, nbots, nassets, nrej;
+	unsigned long long	 written, shown;
+};
+
+static void
+reject(struct parser *P, const char *name, long long lineno,
+    const char *line, size_t len, const char *msg, size_t col)
+{
+	P->nrej++;
+	if ((long)P->shown < P->o->max_warnings) {
+		warn_at(name, lineno, "%s at column %zu", msg, col + 1);
+		P->shown++;
+	} else if ((long)P->shown == P->o->max_warnings) {
+		warn_at(name, lineno, "further rejects not shown%s",
+		    P->o->rejects_path ? " (see --rejects)" : "");
+		P->shown++;
+	}
+	if (P->rej_open) {
+		wbuf_write(&P->rej, line, len);
+		wbuf_putc(&P->rej, '\n');
+	}
+}
+
+const char *
+parse_guess_format(const char *line, size_t len, const struct lf_opts *lo)
+{
+	/* Most specific first; combined also reads common lines (their
+	 * referrer and agent are absent), so common is never guessed. */
+	static const char *const order[] = { "combined_vid", "combined",
+	    "vcombined", NULL };
+	struct lf_fields x;
+	struct lf f;
+	char err[256];
+	const char *why;
+	size_t col, i;
+
+	while (len > 0 && (*line == ' ' || *line == '\t')) {
+		line++;
+		len--;
+	}
+	if (len > 0 && *line == '{')
+		return "json";
+	for (i = 0; order[i]; i++) {
+		int ok;
+
+		if (lf_compile(&f, order[i], lo, err, sizeof err) != 0)
+			continue;
+		ok = lf_match(&f, line, len, &x, &why, &col) == 0 &&
+		    !x.partial && x.consumed == len;
+		lf_free(&f);
+		if (ok)
+			return order[i];
+	}
+	if (lf_compile(&f, "combined", lo, err, sizeof err) == 0) {
+		int ok = lf_match(&f, line, len, &x, &why, &col) == 0;
+
+		lf_free(&f);
+		if (ok)
+			return "combined";
+	}
+	return NULL;
+}
+
+static int
+setup_format(struct parser *P, const char *spec)
+{
+	char err[512];
+
+	if (lf_compile(&P->fmt, spec, &P->o->lf, err, sizeof err) != 0) {
+		warnx("--format: %s", err);
+		return -1;
+	}
+	P->fmt_ready = 1;
+	return 0;
+}
+
+/* Handle one line (without its newline). */
+static void
+do_line(struct parser *P, const char *name, long long lineno,
+    const char *line, size_t len)
+{
+	struct lf_fields x;
+	struct hit h;
+	const char *why;
+	char err[160];
+	size_t col;
+
+	if (len > 0 && line[len - 1] == '\r')
+		len--;
+	if (len == 0) {
+		P->skipped++;
+		return;
+	}
+	if (line[0] == '#') {
+		/* W3C extended log headers; other '#' lines are comments. */
+		if (len > 8 && memcmp(line, "#Fields:", 8) == 0) {
+			if (lf_compile_w3c(&P->fmt, line, len, &P->o->lf, err,
+			    sizeof err) != 0) {
+				reject(P, name, lineno, line, len, err, 0);
+				P->lines++;
+				return;
+			}
+			P->fmt_ready = 1;
+		}
+		P->skipped++;
+		return;
+	}
+	P->lines++;
+	if (!P->fmt_ready) {
+		const char *g = parse_guess_format(line, len, &P->o->lf);
+
+		if (setup_format(P, g ? g : "combined") != 0)
+			die(EX_SOFTWARE, "cannot compile preset '%s'", g);
+		if (!P->o->quiet)
+			warnx("%s: format %s (guessed from line %lld)", name,
+			    g ? g : "combined", lineno);
+	}
+	if (lf_match(&P->fmt, line, len, &x, &why, &col) != 0) {
+		reject(P, name, lineno, line, len, why, col);
+		return;
+	}
+	if (hb_build(&P->hb, &P->fmt, &x, len, &h, err, sizeof err) != 0) {
+		reject(P, name, lineno, line, len, err, 0);
+		return;
+	}
+	P->hits++;
+	if (h.kind == HIT_BOT) {
+		P->nbots++;
+		if (!P->o->keep_bots)
+			return;
+	} else if (h.kind == HIT_ASSET) {
+		P->nassets++;
+		if (!P->o->keep_assets)
+			return;
+	}
+	hit_pack(P->out, &h);
+	P->written++;
+}
+
+static int
+is_compressed(const unsigned char *p, size_t n)
+{
+	return (n >= 2 && p[0] == 0x1f && p[1] == 0x8b) ||
+	    (n >= 3 && memcmp(p, "BZh", 3) == 0 && n > 3 && p[3] >= '1' &&
+	    p[3] <= '9') || (n >= 6 && memcmp(p, "\xfd" "7zXZ\0", 6) == 0) ||
+	    (n >= 4 && memcmp(p, "\x28\xb5\x2f\xfd", 4) == 0);
+}
+
+static void
+parse_fd(struct parser *P, int fd, const char *name)
+{
+	size_t cap = READ_SIZE, have = 0;
+	char *buf = malloc(cap);
+	long long lineno = 0;
+	int first = 1;
+	ssize_t n;
+
+	if (buf == NULL)
+		die(EX_OSERR, "out of memory");
+	for (;;) {
+		char *p, *end, *nl;
+
+		do
+			n = read(fd, buf + have, cap - have);
+		while (n < 0 && errno == EINTR);
+		if (n < 0) {
+			warnx("%s: read error:", name);
+			P->status = status_merge(P->status, EX_IOERR);
+			break;
+		}
+		if (first && n > 0) {
+			first = 0;
+			if (is_compressed((unsigned char *)buf, (size_t)n)) {
+				warnx("%s: compressed input: use "
+				    "revisit-decompress %s | revisit-parse",
+				    name, name);
+				P->status = status_merge(P->status, EX_DATAERR);
+				break;
+			}
+		}
+		P->bytes += (uint64_t)n;
+		if (n == 0) {
+			if (have > 0)	/* last line without a newline */
+				do_line(P, name, ++lineno, buf, have);
+			break;
+		}
+		have += (size_t)n;
+		p = buf;
+		end = buf + have;
+		while ((nl = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+			do_line(P, name, ++lineno, p, (size_t)(nl - p));
+			p = nl + 1;
+			progress_tick(&P->prog, P->bytes, P->written, &P->ticks);
+		}
+		have = (size_t)(end - p);
+		if (have == cap) {
+			/* A line longer than the buffer: grow, keep it whole. */
+			cap *= 2;
+			if ((buf = realloc(buf, cap)) == NULL)
+				die(EX_OSERR, "out of memory");
+		} else if (p != buf) {
+			memmove(buf, p, have);
+		}
+		if (P->lines >= GIVE_UP_LINES && P->hits == 0) {
+			warnx("%s: none of the first %llu lines matches the "
+			    "format; check --format", name, P->lines);
+			P->status = status_merge(P->status, EX_DATAERR);
+			break;
+		}
+	}
+	free(buf);
+}
+
+static void
+run_one(struct parser *P, const char *path)
+{
+	const char *name = strcmp(path, "-") == 0 ? "<stdin>" : path;
+	int fd = STDIN_FILENO;
+
+	if (strcmp(path, "-") != 0 &&
+	    (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+		warnx("cannot open '%s':", path);
+		P->status = status_merge(P->status, EX_NOINPUT);
+		return;
+	}
+	P->shown = 0;
+	parse_fd(P, fd, name);
+	if (fd != STDIN_FILENO)
+		close(fd);
+}
+
+static struct botclass *
+load_bots(const char *path)
+{
+	char err[512];
+	struct botclass *b;
+
+	if (path == NULL) {
+		b = botclass_new(revisit_data_bots, revisit_data_bots_len, err,
+		    sizeof err);
+	} else {
+		FILE *fp = fopen(path, "r");
+		char *text = NULL;
+		size_t len = 0;
+
+		if (fp == NULL)
+			die(EX_NOINPUT, "cannot open '%s':", path);
+		{
+			char chunk[65536];
+			size_t k;
+
+			while ((k = fread(chunk, 1, sizeof chunk, fp)) > 0) {
+				if ((text = realloc(text, len + k)) == NULL)
+					die(EX_OSERR, "out of memory");
+				memcpy(text + len, chunk, k);
+				len += k;
+			}
+		}
+		if (ferror(fp))
+			die(EX_IOERR, "%s: read error:", path);
+		fclose(fp);
+		b = botclass_new(text ? text : "", len, err, sizeof err);
+		free(text);
+	}
+	if (b == NULL)
+		die(EX_USAGE, "%s: %s", path ? path : "bots", err);
+	return b;
+}
+
+int
+parse_run(char *const *paths, size_t npaths, struct wbuf *out,
+    const struct parse_opts *o)
+{
+	static char *const dash[] = { "-" };
+	struct parser P;
+	size_t i;
+
+	memset(&P, 0, sizeof P);
+	P.o = o;
+	P.out = out;
+	if (strcmp(o->format, "auto") != 0 && setup_format(&P, o->format) != 0)
+		return EX_USAGE;
+	P.auto_fmt = !P.fmt_ready;
+	P.bots = load_bots(o->bots_path);
+	hb_init(&P.hb, &o->hb, P.bots);
+	if (o->rejects_path) {
+		if (wbuf_open_atomic(&P.rej, o->rejects_path) != 0)
+			die(EX_IOERR, "cannot create '%s':", o->rejects_path);
+		P.rej_open = 1;
+	}
+	progress_init(&P.prog, o->progress);
+	if (npaths == 0) {
+		paths = dash;
+		npaths = 1;
+	}
+	for (i = 0; i < npaths; i++) {
+		run_one(&P, paths[i]);
+		/* Each auto input guesses its own format. */
+		if (P.auto_fmt) {
+			lf_free(&P.fmt);
+			P.fmt_ready = 0;
+		}
+	}
+	progress_done(&P.prog);
+	if (P.rej_open && wbuf_close(&P.rej, 1) != 0) {
+		warnx("%s: write error:", o->rejects_path);
+		P.status = status_merge(P.status, EX_IOERR);
+	}
+	if (!o->quiet)
+		fprintf(stderr, "%s: %llu lines: %llu hits written, %llu bots "
+		    "and %llu assets %s, %llu rejected, %llu empty or comment\n",
+		    prog_name, P.lines, P.written, P.nbots, P.nassets,
+		    o->keep_bots && o->keep_assets ? "kept" : "dropped",
+		    P.nrej, P.skipped);
+	if (P.lines > 0 && (double)P.nrej / (double)P.lines >
+	    o->max_reject_ratio) {
+		warnx("%llu of %llu lines rejected (%.2f%%), more than "
+		    "--max-reject-ratio %.2f%%", P.nrej, P.lines,
+		    100.0 * (double)P.nrej / (double)P.lines,
+		    100.0 * o->max_reject_ratio);
+		P.status = status_merge(P.status, EX_DATAERR);
+	} else if (P.nrej > 0 && !o->quiet) {
+		warnx("%llu of %llu lines rejected, within --max-reject-ratio",
+		    P.nrej, P.lines);
+	}
+	lf_free(&P.fmt);
+	hb_free(&P.hb);
+	botclass_free(P.bots);
+	return P.status;
+}

@@ -1,0 +1,40 @@
+/*
+ * parse.h - revisit-parse: access log lines in, hit records out.
+ */
+#ifndef REVISIT_PARSE_H
+#define REVISIT_PARSE_H
+
+#include <stddef.h>
+
+#include "hitbuild.h"
+#include "logfmt.h"
+#include "wbuf.h"
+
+struct parse_opts {
+	const char	*format;	/* preset, format string, "auto" */
+	struct lf_opts	 lf;
+	struct hb_opts	 hb;
+	int		 keep_bots, keep_assets;
+	const char	*bots_path;	/* replaces the shipped list */
+	const char	*rejects_path;	/* raw rejected lines, or NULL */
+	double		 max_reject_ratio;
+	long		 max_warnings;	/* reject messages shown per input */
+	int		 progress, quiet;
+};
+
+/*
+ * Parse each path ("-" for stdin; none means stdin) and write hit records
+ * to out. Returns an exit status: EX_OK; EX_DATAERR when rejects exceed
+ * the ratio; EX_NOINPUT, EX_IOERR; EX_USAGE for a bad format.
+ */
+int	parse_run(char *const *paths, size_t npaths, struct wbuf *out,
+	    const struct parse_opts *);
+
+/*
+ * Pick the preset that reads line whole (combined_vid, vcombined,
+ * combined, common, or json for an object); NULL if none does.
+ */
+const char	*parse_guess_format(const char *line, size_t len,
+		    const struct lf_opts *);
+
+#endif

@@ -1,0 +1,375 @@
+/*
+ * lib_test.c - unit tests of stages/lib: time parsing, JSON, hashing,
+ * output buffers and atomic files, MessagePack encoders, hit records.
+ */
+#include <criterion/criterion.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "hash.h"
+#include "hit.h"
+#include "json.h"
+#include "mpk.h"
+#include "prog.h"
+#include "timeparse.h"
+#include "wbuf.h"
+
+#define S(x) x, strlen(x)
+
+Test(timeparse, clf_applies_the_utc_offset) {
+	struct clf_cache c = { 0 };
+	int64_t ms;
+
+	cr_assert_eq(time_parse_clf(S("10/Oct/2024:13:55:36 +0000"), &c, &ms), 0);
+	cr_assert_eq(ms, 1728568536000LL);
+	cr_assert_eq(time_parse_clf(S("07/Dec/2016:11:05:07 +0100"), &c, &ms), 0);
+	cr_assert_eq(ms, 1481105107000LL);	/* 10:05:07Z */
+	cr_assert_eq(time_parse_clf(S("22/Jan/2019:03:56:14 +0330"), &c, &ms), 0);
+	cr_assert_eq(ms, 1548116774000LL);	/* 00:26:14Z */
+	cr_assert_eq(time_parse_clf(S("10/Feb/2012:16:42:07 -0500"), &c, &ms), 0);
+	cr_assert_eq(ms, 1328910127000LL);	/* 21:42:07Z */
+}
+
+Test(timeparse, clf_cache_is_keyed_by_minute_and_zone) {
+	struct clf_cache c = { 0 };
+	int64_t a, b;
+
+	cr_assert_eq(time_parse_clf(S("10/Oct/2024:13:55:36 +0000"), &c, &a), 0);
+	cr_assert_eq(time_parse_clf(S("10/Oct/2024:13:55:59 +0000"), &c, &b), 0);
+	cr_assert_eq(b - a, 23000);
+	cr_assert_eq(time_parse_clf(S("10/Oct/2024:13:55:59 +0200"), &c, &b), 0);
+	cr_assert_eq(a - b, 2 * 3600000 - 23000);
+}
+
+Test(timeparse, clf_rejects_bad_dates) {
+	struct clf_cache c = { 0 };
+	int64_t ms;
+
+	cr_assert_eq(time_parse_clf(S("31/Foo/2024:13:55:36 +0000"), &c, &ms), -1);
+	cr_assert_eq(time_parse_clf(S("31/Jun/2024:13:55:36 +0000"), &c, &ms), -1);
+	cr_assert_eq(time_parse_clf(S("29/Feb/2023:13:55:36 +0000"), &c, &ms), -1);
+	cr_assert_eq(time_parse_clf(S("29/Feb/2024:13:55:36 +0000"), &c, &ms), 0);
+	cr_assert_eq(time_parse_clf(S("10/Oct/2024:24:00:00 +0000"), &c, &ms), -1);
+	cr_assert_eq(time_parse_clf(S("10/Oct/2024:13:55:36"), &c, &ms), -1);
+	cr_assert_eq(time_parse_clf(S("10/Oct/2024:13:55:36 0000x"), &c, &ms), -1);
+}
+
+Test(timeparse, iso8601_forms) {
+	int64_t ms;
+
+	cr_assert_eq(time_parse_iso8601(S("2024-06-03T13:15:21Z"), &ms), 0);
+	cr_assert_eq(ms, 1717420521000LL);
+	cr_assert_eq(time_parse_iso8601(S("2024-06-03T15:15:21+02:00"), &ms), 0);
+	cr_assert_eq(ms, 1717420521000LL);
+	cr_assert_eq(time_parse_iso8601(S("2024-06-03T15:15:21.250+0200"), &ms), 0);
+	cr_assert_eq(ms, 1717420521250LL);
+	cr_assert_eq(time_parse_iso8601(S("2024-06-03 13:15:21"), &ms), 0);
+	cr_assert_eq(ms, 1717420521000LL);
+	cr_assert_eq(time_parse_iso8601(S("2024-13-03T13:15:21Z"), &ms), -1);
+	cr_assert_eq(time_parse_iso8601(S("2024-06-03T13:15:21Q"), &ms), -1);
+}
+
+Test(timeparse, epoch_units) {
+	int64_t ms;
+
+	cr_assert_eq(time_parse_epoch(S("1728568536.123"), 1, &ms), 0);
+	cr_assert_eq(ms, 1728568536123LL);
+	cr_assert_eq(time_parse_epoch(S("1728568536"), 1, &ms), 0);
+	cr_assert_eq(ms, 1728568536000LL);
+	cr_assert_eq(time_parse_epoch(S("1728568536123"), 1000, &ms), 0);
+	cr_assert_eq(ms, 1728568536123LL);
+	cr_assert_eq(time_parse_epoch(S("1728568536123456"), 1000000, &ms), 0);
+	cr_assert_eq(ms, 1728568536123LL);
+	cr_assert_eq(time_parse_epoch(S("17x"), 1, &ms), -1);
+	cr_assert_eq(time_parse_epoch(S(""), 1, &ms), -1);
+}
+
+Test(timeparse, w3c_date_and_time) {
+	int64_t ms;
+
+	cr_assert_eq(time_parse_w3c(S("2024-06-03"), S("13:15:21"), &ms), 0);
+	cr_assert_eq(ms, 1717420521000LL);
+	cr_assert_eq(time_parse_w3c(S("2024-06-03"), S("13:15:21.5"), &ms), 0);
+	cr_assert_eq(ms, 1717420521500LL);
+	cr_assert_eq(time_parse_w3c(S("2024/06/03"), S("13:15:21"), &ms), -1);
+}
+
+Test(timeparse, civil_round_trip) {
+	int64_t z;
+
+	for (z = -800000; z < 800000; z += 997) {
+		unsigned m, d;
+		int y;
+
+		civil_from_days(z, &y, &m, &d);
+		cr_assert_eq(days_from_civil(y, m, d), z);
+	}
+}
+
+Test(timeparse, formats_iso) {
+	char buf[32];
+
+	time_format_iso(1717420521250LL, buf);
+	cr_assert_str_eq(buf, "2024-06-03T13:15:21.250Z");
+	time_format_iso(0, buf);
+	cr_assert_str_eq(buf, "1970-01-01T00:00:00.000Z");
+}
+
+Test(hash, fnv1a64_known_vectors) {
+	/* Published FNV-1a 64 test vectors. */
+	cr_assert_eq(fnv1a64(FNV1A64_INIT, "", 0), 0xcbf29ce484222325ULL);
+	cr_assert_eq(fnv1a64(FNV1A64_INIT, "a", 1), 0xaf63dc4c8601ec8cULL);
+	cr_assert_eq(fnv1a64(FNV1A64_INIT, "foobar", 6), 0x85944171f73967e8ULL);
+}
+
+Test(hash, vid_format_is_h_and_16_hex) {
+	char v[19] = { 0 };
+
+	vid_format(0x0123456789abcdefULL, v);
+	cr_assert_str_eq(v, "h:0123456789abcdef");
+}
+
+/* Capture a wbuf's output through a pipe-free temporary file. */
+static char *
+wbuf_capture(void (*fill)(struct wbuf *), size_t *len)
+{
+	char path[] = "/tmp/revisit-test-XXXXXX";
+	int fd = mkstemp(path);
+	struct wbuf w;
+	struct stat st;
+	char *buf;
+
+	cr_assert(fd >= 0);
+	wbuf_init(&w, fd);
+	fill(&w);
+	cr_assert_eq(wbuf_close(&w, 1), 0);
+	fstat(fd, &st);
+	buf = malloc((size_t)st.st_size + 1);
+	pread(fd, buf, (size_t)st.st_size, 0);
+	buf[st.st_size] = '\0';
+	*len = (size_t)st.st_size;
+	close(fd);
+	unlink(path);
+	return buf;
+}
+
+static void
+fill_json(struct wbuf *w)
+{
+	json_put_str(w, "a\"b\\c\n\x01\xc3\xa9\xff\xe2\x82", 12);
+}
+
+Test(json, strings_are_binary_safe) {
+	size_t n, dn;
+	char *s = wbuf_capture(fill_json, &n);
+	char out[64];
+	struct jcur c = { s, s + n };
+
+	cr_assert_str_eq(s, "\"a\\\"b\\\\c\\n\\u0001\xc3\xa9\\udcff\\udce2\\udc82\"");
+	cr_assert_eq(json_get_str(&c, out, &dn), 0);
+	cr_assert_eq(dn, 12);
+	cr_assert(memcmp(out, "a\"b\\c\n\x01\xc3\xa9\xff\xe2\x82", 12) == 0);
+	free(s);
+}
+
+Test(json, decodes_unicode_escapes_and_pairs) {
+	const char *in = "\"\\u00e9\\ud83d\\ude00\\/x\"";
+	struct jcur c = { in, in + strlen(in) };
+	char out[32];
+	size_t n;
+
+	cr_assert_eq(json_get_str(&c, out, &n), 0);
+	cr_assert_eq(n, 2 + 4 + 2);
+	cr_assert(memcmp(out, "\xc3\xa9\xf0\x9f\x98\x80/x", 8) == 0);
+}
+
+Test(json, rejects_unterminated_and_bad_escapes) {
+	const char *a = "\"abc", *b = "\"a\\qb\"";
+	struct jcur c1 = { a, a + strlen(a) }, c2 = { b, b + strlen(b) };
+	char out[16];
+	size_t n;
+
+	cr_assert_eq(json_get_str(&c1, out, &n), -1);
+	cr_assert_eq(json_get_str(&c2, out, &n), -1);
+}
+
+Test(json, numbers_and_skip) {
+	const char *in = "[1, {\"a\": [true, null]}, -2.5e3, \"x\\\"]\"] 42";
+	struct jcur c = { in, in + strlen(in) };
+	int64_t i;
+	double d;
+	int isint;
+
+	cr_assert_eq(json_skip(&c), 0);
+	json_ws(&c);
+	cr_assert_eq(json_get_num(&c, &i, &d, &isint), 0);
+	cr_assert(isint && i == 42);
+	c.p = "-2.5e3";
+	c.end = c.p + 6;
+	cr_assert_eq(json_get_num(&c, &i, &d, &isint), 0);
+	cr_assert(!isint && d == -2500.0);
+}
+
+static void
+fill_big(struct wbuf *w)
+{
+	char chunk[1000];
+	int i;
+
+	memset(chunk, 'x', sizeof chunk);
+	for (i = 0; i < 3000; i++)
+		wbuf_write(w, chunk, sizeof chunk);
+	wbuf_putc(w, '\n');
+}
+
+Test(wbuf, writes_past_its_buffer) {
+	size_t n;
+	char *s = wbuf_capture(fill_big, &n);
+
+	cr_assert_eq(n, 3000001);
+	cr_assert_eq(s[n - 1], '\n');
+	free(s);
+}
+
+Test(wbuf, atomic_file_appears_only_when_kept) {
+	const char *path = "/tmp/revisit-atomic-test";
+	struct wbuf w;
+	char buf[16] = { 0 };
+	int fd;
+
+	unlink(path);
+	fd = open(path, O_WRONLY | O_CREAT, 0644);
+	write(fd, "old\n", 4);
+	close(fd);
+	cr_assert_eq(wbuf_open_atomic(&w, path), 0);
+	wbuf_puts(&w, "new\n");
+	cr_assert_eq(wbuf_close(&w, 0), 0);	/* a failed run */
+	fd = open(path, O_RDONLY);
+	read(fd, buf, sizeof buf - 1);
+	close(fd);
+	cr_assert_str_eq(buf, "old\n");
+	cr_assert_eq(wbuf_open_atomic(&w, path), 0);
+	wbuf_puts(&w, "new\n");
+	cr_assert_eq(wbuf_close(&w, 1), 0);
+	fd = open(path, O_RDONLY);
+	memset(buf, 0, sizeof buf);
+	read(fd, buf, sizeof buf - 1);
+	close(fd);
+	cr_assert_str_eq(buf, "new\n");
+	unlink(path);
+}
+
+/* The direct encoders must write what msgpack-c's packer writes. */
+Test(mpk, direct_encoders_match_msgpack_c) {
+	static const int64_t ints[] = { 0, 1, 127, 128, 255, 256, 65535, 65536,
+	    4294967295LL, 4294967296LL, INT64_MAX, -1, -32, -33, -128, -129,
+	    -32768, -32769, -2147483648LL, -2147483649LL, INT64_MIN };
+	static const size_t lens[] = { 0, 1, 31, 32, 255, 256, 65535, 65536 };
+	msgpack_sbuffer sb;
+	msgpack_packer pk;
+	char *buf = malloc(200000), *p, *s = malloc(70000);
+	size_t i;
+
+	memset(s, 'q', 70000);
+	for (i = 0; i < sizeof ints / sizeof ints[0]; i++) {
+		msgpack_sbuffer_init(&sb);
+		msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+		msgpack_pack_int64(&pk, ints[i]);
+		p = mpw_int(buf, ints[i]);
+		cr_assert_eq((size_t)(p - buf), sb.size, "int %lld", (long long)ints[i]);
+		cr_assert(memcmp(buf, sb.data, sb.size) == 0);
+		msgpack_sbuffer_destroy(&sb);
+	}
+	for (i = 0; i < sizeof lens / sizeof lens[0]; i++) {
+		msgpack_sbuffer_init(&sb);
+		msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+		msgpack_pack_str(&pk, lens[i]);
+		msgpack_pack_str_body(&pk, s, lens[i]);
+		msgpack_pack_map(&pk, lens[i]);
+		p = mpw_str(buf, s, lens[i]);
+		p = mpw_map(p, lens[i]);
+		cr_assert_eq((size_t)(p - buf), sb.size, "str %zu", lens[i]);
+		cr_assert(memcmp(buf, sb.data, sb.size) == 0);
+		msgpack_sbuffer_destroy(&sb);
+	}
+	free(buf);
+	free(s);
+}
+
+static struct hit sample;
+
+static void
+fill_hit(struct wbuf *w)
+{
+	hit_pack(w, &sample);
+}
+
+Test(hit, pack_unpack_round_trip) {
+	struct hit h;
+	msgpack_unpacked u;
+	size_t n, off = 0;
+	char *buf;
+
+	memset(&sample, 0, sizeof sample);
+	sample.ts = 1717420521000LL;
+	sample.vid = (struct span){ "v1", 2 };
+	sample.uid = (struct span){ "u\xff", 2 };
+	sample.ip = (struct span){ "::1", 3 };
+	sample.method = (struct span){ "GET", 3 };
+	sample.path = (struct span){ "/p", 2 };
+	sample.query = (struct span){ "", 0 };
+	sample.status = 200;
+	sample.bytes = 5000000000LL;
+	sample.ua = (struct span){ "UA", 2 };
+	sample.kind = HIT_ASSET;
+	buf = wbuf_capture(fill_hit, &n);
+	msgpack_unpacked_init(&u);
+	cr_assert_eq(msgpack_unpack_next(&u, buf, n, &off), MSGPACK_UNPACK_SUCCESS);
+	cr_assert_eq(off, n);
+	cr_assert_eq(hit_unpack(&u.data, &h), 0);
+	cr_assert_eq(h.ts, sample.ts);
+	cr_assert_eq(h.bytes, sample.bytes);
+	cr_assert_eq(h.status, 200);
+	cr_assert_eq(h.kind, HIT_ASSET);
+	cr_assert(h.uid.len == 2 && memcmp(h.uid.p, "u\xff", 2) == 0);
+	cr_assert_null(h.referrer.p);
+	cr_assert_null(h.xff.p);
+	cr_assert(mpk_is(mpk_get(&u.data, "type"), "hit"));
+	msgpack_unpacked_destroy(&u);
+	free(buf);
+}
+
+Test(hit, unpack_rejects_records_without_ts) {
+	msgpack_sbuffer sb;
+	msgpack_packer pk;
+	msgpack_unpacked u;
+	struct hit h;
+
+	msgpack_sbuffer_init(&sb);
+	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+	msgpack_pack_map(&pk, 1);
+	mpk_cstr(&pk, "vid");
+	mpk_cstr(&pk, "x");
+	msgpack_unpacked_init(&u);
+	msgpack_unpack_next(&u, sb.data, sb.size, NULL);
+	cr_assert_eq(hit_unpack(&u.data, &h), -1);
+	msgpack_unpacked_destroy(&u);
+	msgpack_sbuffer_destroy(&sb);
+}
+
+Test(prog, parse_ratio_accepts_percent) {
+	cr_assert_float_eq(parse_ratio("--x", "0.05"), 0.05, 1e-12);
+	cr_assert_float_eq(parse_ratio("--x", "5%"), 0.05, 1e-12);
+}
+
+Test(prog, parse_ratio_rejects_words, .exit_code = EX_USAGE) {
+	parse_ratio("--x", "lots");
+}
+
+Test(prog, parse_count_rejects_negatives, .exit_code = EX_USAGE) {
+	parse_count("--x", "-3");
+}
