@@ -75,12 +75,14 @@ test: deps
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
 	    $(MAKE) B=build/san CFLAGS="$(SAN)" LDFLAGS="-fsanitize=address,undefined" check
 
-bench: all
+bench:
 	@sh scripts/install-deps bench
+	$(MAKE) all
 	sh scripts/bench $(B)/bin
 
-demo: all
-	@sh scripts/install-deps build
+demo:
+	@sh scripts/install-deps demo
+	$(MAKE) all
 	sh scripts/demo $(B)/bin
 
 install: all

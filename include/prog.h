@@ -10,6 +10,7 @@
 #define REVISIT_PROG_H
 
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <sysexits.h>
@@ -28,6 +29,9 @@ _Noreturn void print_version(void);
 
 /* Worst of two exit statuses: any failure beats EX_OK, higher codes win. */
 int	status_merge(int a, int b);
+
+/* Append s to the growing array *v of *n strings (for repeatable options). */
+void	strv_push(const char ***v, size_t *n, const char *s);
 
 /* Parse helpers for options; they die with EX_USAGE on a bad value. */
 long long	parse_count(const char *opt, const char *s);

@@ -59,13 +59,7 @@ main(int argc, char *argv[])
 	prog_init(argv[0]);
 	while ((c = getopt_long(argc, argv, "m:lo:qhV", longopts, NULL)) != -1) {
 		switch (c) {
-		case 'm':
-			o.members = realloc(o.members,
-			    (o.nmembers + 1) * sizeof *o.members);
-			if (o.members == NULL)
-				die(EX_OSERR, "out of memory");
-			o.members[o.nmembers++] = optarg;
-			break;
+		case 'm': strv_push(&o.members, &o.nmembers, optarg); break;
 		case 'l': o.list = 1; break;
 		case 'o': output = optarg; break;
 		case 'I':

@@ -82,6 +82,14 @@ status_merge(int a, int b)
 	return a > b ? a : b;
 }
 
+void
+strv_push(const char ***v, size_t *n, const char *s)
+{
+	if ((*v = realloc(*v, (*n + 1) * sizeof **v)) == NULL)
+		die(EX_OSERR, "out of memory");
+	(*v)[(*n)++] = s;
+}
+
 long long
 parse_count(const char *opt, const char *s)
 {

@@ -38,6 +38,12 @@ enum lf_field {
 	NFIELDS
 };
 
+/* Fields a line must have; a format must have them too. */
+#define LF_REQUIRED	(1u << F_STATUS)
+#define LF_TIMES	((1u << F_TIME_CLF) | (1u << F_TIME_ISO) | \
+			 (1u << F_EPOCH_S) | (1u << F_EPOCH_MS) | \
+			 (1u << F_EPOCH_US) | (1u << F_DATE))
+
 /* Item flags. */
 #define LF_QUOTED	0x01	/* between '"' literals: ends at an unescaped '"' */
 #define LF_HOSTPORT	0x02	/* drop a ":port" suffix (Apache %v:%p style) */

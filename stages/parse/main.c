@@ -68,14 +68,6 @@ usage(int status)
 	exit(status);
 }
 
-static void
-push(const char ***v, size_t *n, const char *s)
-{
-	if ((*v = realloc(*v, (*n + 1) * sizeof **v)) == NULL)
-		die(EX_OSERR, "out of memory");
-	(*v)[(*n)++] = s;
-}
-
 int
 main(int argc, char *argv[])
 {
@@ -93,10 +85,10 @@ main(int argc, char *argv[])
 		case 'f': o.format = optarg; break;
 		case O_VID: o.lf.vid_field = optarg; break;
 		case O_UID: o.lf.uid_field = optarg; break;
-		case O_JSONKEY: push(&o.lf.json_map, &o.lf.njson_map, optarg); break;
+		case O_JSONKEY: strv_push(&o.lf.json_map, &o.lf.njson_map, optarg); break;
 		case O_KEEPBOTS: o.keep_bots = 1; break;
 		case O_KEEPASSETS: o.keep_assets = 1; break;
-		case O_PIXEL: push(&o.hb.pixels, &o.hb.npixels, optarg); break;
+		case O_PIXEL: strv_push(&o.hb.pixels, &o.hb.npixels, optarg); break;
 		case O_ANON: o.hb.anonymize_ip = 1; break;
 		case O_BOTS: o.bots_path = optarg; break;
 		case O_REJECTS: o.rejects_path = optarg; break;
