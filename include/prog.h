@@ -30,6 +30,18 @@ _Noreturn void print_version(void);
 /* Worst of two exit statuses: any failure beats EX_OK, higher codes win. */
 int	status_merge(int a, int b);
 
+/* Print a stage's usage text (to stdout for EX_OK, else stderr); exit. */
+_Noreturn void usage_exit(const char *text, int status);
+
+/*
+ * Open an input operand for reading: "-" is stdin. *name is set to what
+ * messages call it ("<stdin>" or the path). On failure, warn and return
+ * -1 (the caller records EX_NOINPUT and goes on with the next input).
+ */
+int	input_open(const char *path, const char **name);
+/* Close an input_open descriptor (stdin stays open). */
+void	input_close(int fd);
+
 /* Append s to the growing array *v of *n strings (for repeatable options). */
 void	strv_push(const char ***v, size_t *n, const char *s);
 

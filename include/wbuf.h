@@ -108,6 +108,12 @@ int	write_all(int fd, const void *buf, size_t n);
  */
 int	wbuf_finish(struct wbuf *, int status, const char *what);
 
+/*
+ * A stage's output: path written atomically, or stdout (NULL or "-") with
+ * a larger pipe buffer. Dies with EX_IOERR if the file cannot be created.
+ */
+void	stage_output(struct wbuf *, const char *path);
+
 /* Ask for a 1 MiB pipe buffer on fd if it is a pipe: fewer context
  * switches between stages. Failure is harmless and ignored. */
 void	pipe_grow(int fd);

@@ -421,15 +421,12 @@ consume(struct dc *d, struct rd *r, const char *name, const char *chain,
 static void
 run_one(struct dc *d, const char *path)
 {
-	const char *name = strcmp(path, "-") == 0 ? "<stdin>" : path;
+	const char *name;
 	struct stat st;
 	struct rd *r;
-	int fd;
+	int fd = input_open(path, &name);
 
-	if (strcmp(path, "-") == 0) {
-		fd = STDIN_FILENO;
-	} else if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
-		warnx("cannot open '%s':", path);
+	if (fd < 0) {
 		d->status = status_merge(d->status, EX_NOINPUT);
 		d->nbad++;
 		return;
@@ -438,7 +435,7 @@ run_one(struct dc *d, const char *path)
 		warnx("'%s' is a directory", path);
 		d->status = status_merge(d->status, EX_NOINPUT);
 		d->nbad++;
-		close(fd);
+		input_close(fd);
 		return;
 	}
 	d->ninputs++;

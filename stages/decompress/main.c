@@ -41,13 +41,6 @@ static const struct option longopts[] = {
 	{ NULL, 0, NULL, 0 }
 };
 
-static _Noreturn void
-usage(int status)
-{
-	fputs(usage_text, status == EX_OK ? stdout : stderr);
-	exit(status);
-}
-
 int
 main(int argc, char *argv[])
 {
@@ -72,15 +65,12 @@ main(int argc, char *argv[])
 			break;
 		case 'P': o.progress = 1; break;
 		case 'q': o.quiet = 1; break;
-		case 'h': usage(EX_OK);
+		case 'h': usage_exit(usage_text, EX_OK);
 		case 'V': print_version();
-		default: usage(EX_USAGE);
+		default: usage_exit(usage_text, EX_USAGE);
 		}
 	}
-	if (wbuf_open_atomic(&out, output) != 0)
-		die(EX_IOERR, "cannot create '%s':", output);
-	if (output == NULL)
-		pipe_grow(STDOUT_FILENO);
+	stage_output(&out, output);
 	status = dc_run(argv + optind, (size_t)(argc - optind), &out, &o);
 	free(o.members);
 	return wbuf_finish(&out, status, output ? output : "stdout");

@@ -1,7 +1,6 @@
 /*
  * revisit-dump - MessagePack records to JSON Lines (and back with --pack).
  */
-#include <fcntl.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,13 +31,6 @@ static const struct option longopts[] = {
 	{ NULL, 0, NULL, 0 }
 };
 
-static _Noreturn void
-usage(int status)
-{
-	fputs(usage_text, status == EX_OK ? stdout : stderr);
-	exit(status);
-}
-
 static int
 run(int fd, const char *name, int mode, struct wbuf *out)
 {
@@ -65,28 +57,24 @@ main(int argc, char *argv[])
 		switch (c) {
 		case 'c': case 'p': mode = c; break;
 		case 'o': output = optarg; break;
-		case 'h': usage(EX_OK);
+		case 'h': usage_exit(usage_text, EX_OK);
 		case 'V': print_version();
-		default: usage(EX_USAGE);
+		default: usage_exit(usage_text, EX_USAGE);
 		}
 	}
-	if (wbuf_open_atomic(&out, output) != 0)
-		die(EX_IOERR, "cannot create '%s':", output);
+	stage_output(&out, output);
 	if (optind == argc)
 		status = run(STDIN_FILENO, "<stdin>", mode, &out);
 	for (; optind < argc; optind++) {
-		const char *path = argv[optind];
-		int fd = strcmp(path, "-") == 0 ? STDIN_FILENO :
-		    open(path, O_RDONLY | O_CLOEXEC);
+		const char *name;
+		int fd = input_open(argv[optind], &name);
 
 		if (fd < 0) {
-			warnx("cannot open '%s':", path);
 			status = status_merge(status, EX_NOINPUT);
 			continue;
 		}
-		status = status_merge(status, run(fd, path, mode, &out));
-		if (fd != STDIN_FILENO)
-			close(fd);
+		status = status_merge(status, run(fd, name, mode, &out));
+		input_close(fd);
 	}
 	return wbuf_finish(&out, status, output ? output : "stdout");
 }

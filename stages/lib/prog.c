@@ -5,6 +5,7 @@
 #include "prog.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,6 +81,35 @@ int
 status_merge(int a, int b)
 {
 	return a > b ? a : b;
+}
+
+void
+usage_exit(const char *text, int status)
+{
+	fputs(text, status == EX_OK ? stdout : stderr);
+	exit(status);
+}
+
+int
+input_open(const char *path, const char **name)
+{
+	int fd;
+
+	if (strcmp(path, "-") == 0) {
+		*name = "<stdin>";
+		return STDIN_FILENO;
+	}
+	*name = path;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		warnx("cannot open '%s':", path);
+	return fd;
+}
+
+void
+input_close(int fd)
+{
+	if (fd > STDERR_FILENO)
+		close(fd);
 }
 
 void

@@ -177,3 +177,12 @@ pipe_grow(int fd)
 {
 	(void)fcntl(fd, F_SETPIPE_SZ, 1 << 20);
 }
+
+void
+stage_output(struct wbuf *w, const char *path)
+{
+	if (wbuf_open_atomic(w, path) != 0)
+		die(EX_IOERR, "cannot create '%s':", path);
+	if (w->tmppath == NULL)
+		pipe_grow(w->fd);
+}

@@ -61,13 +61,6 @@ static const struct option longopts[] = {
 	{ NULL, 0, NULL, 0 }
 };
 
-static _Noreturn void
-usage(int status)
-{
-	fputs(usage_text, status == EX_OK ? stdout : stderr);
-	exit(status);
-}
-
 int
 main(int argc, char *argv[])
 {
@@ -101,15 +94,12 @@ main(int argc, char *argv[])
 		case 'o': output = optarg; break;
 		case O_PROGRESS: o.progress = 1; break;
 		case 'q': o.quiet = 1; break;
-		case 'h': usage(EX_OK);
+		case 'h': usage_exit(usage_text, EX_OK);
 		case 'V': print_version();
-		default: usage(EX_USAGE);
+		default: usage_exit(usage_text, EX_USAGE);
 		}
 	}
-	if (wbuf_open_atomic(&out, output) != 0)
-		die(EX_IOERR, "cannot create '%s':", output);
-	if (output == NULL)
-		pipe_grow(STDOUT_FILENO);
+	stage_output(&out, output);
 	pipe_grow(STDIN_FILENO);
 	status = parse_run(argv + optind, (size_t)(argc - optind), &out, &o);
 	free(o.lf.json_map);

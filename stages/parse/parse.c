@@ -250,19 +250,16 @@ parse_fd(struct parser *P, int fd, const char *name)
 static void
 run_one(struct parser *P, const char *path)
 {
-	const char *name = strcmp(path, "-") == 0 ? "<stdin>" : path;
-	int fd = STDIN_FILENO;
+	const char *name;
+	int fd = input_open(path, &name);
 
-	if (strcmp(path, "-") != 0 &&
-	    (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
-		warnx("cannot open '%s':", path);
+	if (fd < 0) {
 		P->status = status_merge(P->status, EX_NOINPUT);
 		return;
 	}
 	P->shown = 0;
 	parse_fd(P, fd, name);
-	if (fd != STDIN_FILENO)
-		close(fd);
+	input_close(fd);
 }
 
 static struct botclass *
