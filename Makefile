@@ -15,6 +15,8 @@ PKGS     := libarchive zlib msgpack libpcre2-8 libxxhash libisal
 LDLIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -larchive -lz -lmsgpackc -lpcre2-8 -lxxhash -lisal) -lm
 PREFIX   ?= /usr/local
 B        ?= build
+# Quiet by default; `make V=1` shows the commands.
+Q        := $(if $(V),,@)
 
 STAGES := $(filter-out lib,$(patsubst stages/%/,%,$(wildcard stages/*/)))
 DATA   := $(wildcard data/*.txt data/*.conf)
@@ -44,23 +46,26 @@ $(B)/tests/%_test.o: CPPFLAGS += -Istages/$(notdir $(*:_test=)) -DTEST_DATA='"te
 
 $(B)/bin/%:
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(LIB): $(LIBOBJ)
 	@mkdir -p $(@D)
-	rm -f $@ && $(AR) rcs $@ $^
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
 
 $(B)/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
 # Data files are compiled in, so a stage needs no install path to find its
 # defaults; each file becomes a const char array named revisit_data_<stem>.
 $(B)/gen/%.c: data/% scripts/embed
 	@mkdir -p $(@D)
-	sh scripts/embed $< > $@
+	$(Q)sh scripts/embed $< > $@
 $(B)/gen/%.o: $(B)/gen/%.c
-	$(CC) $(CFLAGS) -c -o $@ $<
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
 
 check: all $(TESTS)
 	@for t in $(TESTS); do echo "== $$t"; $$t --short-filename || exit 1; done

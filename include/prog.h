@@ -39,6 +39,10 @@ _Noreturn void usage_exit(const char *text, int status);
  * -1 (the caller records EX_NOINPUT and goes on with the next input).
  */
 int	input_open(const char *path, const char **name);
+/* The whole of a (configuration) file; dies with EX_NOINPUT or EX_IOERR.
+ * The caller frees it. */
+char	*read_file(const char *path, size_t *len);
+
 /* Close an input_open descriptor (stdin stays open). */
 void	input_close(int fd);
 
@@ -48,6 +52,10 @@ void	strv_push(const char ***v, size_t *n, const char *s);
 /* Parse helpers for options; they die with EX_USAGE on a bad value. */
 long long	parse_count(const char *opt, const char *s);
 double		parse_ratio(const char *opt, const char *s);
+/* "30m", "1800s", "1800" (seconds), "1.5h", "7d", "250ms": milliseconds. */
+long long	parse_duration(const char *opt, const char *s);
+/* "256M", "1G", "512k", "1048576": bytes. */
+long long	parse_size(const char *opt, const char *s);
 
 /*
  * Progress on stderr: a line rewritten in place at most once a second,

@@ -105,6 +105,31 @@ input_open(const char *path, const char **name)
 	return fd;
 }
 
+char *
+read_file(const char *path, size_t *len)
+{
+	FILE *fp = fopen(path, "rb");
+	char *buf = NULL, chunk[65536];
+	size_t n = 0, k;
+
+	if (fp == NULL)
+		die(EX_NOINPUT, "cannot open '%s':", path);
+	while ((k = fread(chunk, 1, sizeof chunk, fp)) > 0) {
+		if ((buf = realloc(buf, n + k + 1)) == NULL)
+			die(EX_OSERR, "out of memory");
+		memcpy(buf + n, chunk, k);
+		n += k;
+	}
+	if (ferror(fp))
+		die(EX_IOERR, "%s: read error:", path);
+	fclose(fp);
+	if (buf == NULL && (buf = malloc(1)) == NULL)
+		die(EX_OSERR, "out of memory");
+	buf[n] = '\0';
+	*len = n;
+	return buf;
+}
+
 void
 input_close(int fd)
 {
@@ -150,6 +175,55 @@ parse_ratio(const char *opt, const char *s)
 	if (*end != '\0')
 		die(EX_USAGE, "%s: not a ratio between 0 and 1 '%s'", opt, s);
 	return v;
+}
+
+long long
+parse_duration(const char *opt, const char *s)
+{
+	char *end;
+	double v, unit;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || !isfinite(v) || v < 0)
+		die(EX_USAGE, "%s: not a duration '%s' (like 30m, 7d)", opt, s);
+	if (strcmp(end, "") == 0 || strcmp(end, "s") == 0)
+		unit = 1000;
+	else if (strcmp(end, "ms") == 0)
+		unit = 1;
+	else if (strcmp(end, "m") == 0 || strcmp(end, "min") == 0)
+		unit = 60000;
+	else if (strcmp(end, "h") == 0)
+		unit = 3600000;
+	else if (strcmp(end, "d") == 0)
+		unit = 86400000;
+	else
+		die(EX_USAGE, "%s: not a duration '%s' (like 30m, 7d)", opt, s);
+	return (long long)(v * unit + 0.5);
+}
+
+long long
+parse_size(const char *opt, const char *s)
+{
+	char *end;
+	double v, unit = 1;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || !isfinite(v) || v < 0)
+		die(EX_USAGE, "%s: not a size '%s' (like 256M)", opt, s);
+	switch (*end) {
+	case '\0': break;
+	case 'k': case 'K': unit = 1024; end++; break;
+	case 'm': case 'M': unit = 1024.0 * 1024; end++; break;
+	case 'g': case 'G': unit = 1024.0 * 1024 * 1024; end++; break;
+	default: end = (char *)"?"; break;
+	}
+	if (*end == 'i' || *end == 'B')
+		end += *end == 'i' && end[1] == 'B' ? 2 : 1;
+	if (*end != '\0')
+		die(EX_USAGE, "%s: not a size '%s' (like 256M)", opt, s);
+	return (long long)(v * unit);
 }
 
 double

@@ -1,0 +1,486 @@
+/*
+ * rules.c - parse and match funnel rules.
+ *
+ * A rule is one line: a stage name, a path matcher, then conditions and
+ * captures, separated by blanks:
+ *
+ *	view_item    regex:^/product/([^/]+)$   sku=$1
+ *	add_to_cart  exact:/cart/add  query:sku  sku=query:sku
+ *
+ * Matchers are checked cheapest first in spirit but strictly in file
+ * order: the first rule that matches wins, as the rules file reads.
+ */
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include "rules.h"
+
+#include <pcre2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "prog.h"
+#include "query.h"
+
+enum mkind { M_EXACT, M_PREFIX, M_GLOB, M_REGEX };
+enum cop { C_PRESENT, C_EQUALS, C_ABSENT };
+enum csrc { S_GROUP, S_QUERY, S_LITERAL };
+
+struct cond {
+	char		*name, *value;
+	enum cop	 op;
+};
+
+struct cap {
+	enum capfield	 field;
+	enum csrc	 src;
+	int		 group;
+	char		*arg;		/* parameter name or literal */
+};
+
+struct rule {
+	int			 stage;
+	enum mkind		 kind;
+	char			*pat;
+	size_t			 patlen;
+	pcre2_code		*re;
+	char			*methods;	/* ",GET,POST," or NULL */
+	struct cond		*conds;
+	size_t			 nconds;
+	struct cap		*caps;
+	size_t			 ncaps;
+	int			 ngroups;
+};
+
+struct rules {
+	struct rule		*r;
+	size_t			 n;
+	char			*stage[MAX_STAGES];
+	enum role		 role[MAX_STAGES];
+	size_t			 nstages;
+	pcre2_match_data	*md;
+};
+
+static const char *const capnames[NCAPS] = { "sku", "order_id", "value",
+	"currency" };
+
+static char *
+xstrndup(const char *s, size_t n)
+{
+	char *p = malloc(n + 1);
+
+	if (p == NULL)
+		die(EX_OSERR, "out of memory");
+	memcpy(p, s, n);
+	p[n] = '\0';
+	return p;
+}
+
+static enum role
+role_of(const char *name)
+{
+	if (strcmp(name, "view_item") == 0)
+		return ROLE_VIEW;
+	if (strcmp(name, "add_to_cart") == 0)
+		return ROLE_CART;
+	if (strcmp(name, "purchase") == 0)
+		return ROLE_PURCHASE;
+	return ROLE_NONE;
+}
+
+static int
+stage_index(struct rules *R, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < R->nstages; i++)
+		if (strcmp(R->stage[i], name) == 0)
+			return (int)i;
+	if (R->nstages == MAX_STAGES)
+		return -1;
+	R->stage[R->nstages] = xstrndup(name, strlen(name));
+	R->role[R->nstages] = role_of(name);
+	return (int)R->nstages++;
+}
+
+/* Glob groups: each '*' (within a segment) and '**' (across) is one. */
+static int
+glob_groups(const char *p)
+{
+	int n = 0;
+
+	for (; *p; p++)
+		if (*p == '*') {
+			n++;
+			if (p[1] == '*')
+				p++;
+		}
+	return n;
+}
+
+static int
+parse_token(struct rules *R, struct rule *r, const char *t, const char *name,
+    long line)
+{
+	const char *eq;
+
+	if (strncmp(t, "method:", 7) == 0) {
+		size_t n = strlen(t + 7);
+
+		r->methods = malloc(n + 3);
+		if (r->methods == NULL)
+			die(EX_OSERR, "out of memory");
+		snprintf(r->methods, n + 3, ",%s,", t + 7);
+		return 0;
+	}
+	if (strncmp(t, "query:", 6) == 0) {
+		struct cond c;
+
+		t += 6;
+		if (*t == '!') {
+			c.op = C_ABSENT;
+			c.name = xstrndup(t + 1, strlen(t + 1));
+			c.value = NULL;
+		} else if ((eq = strchr(t, '=')) != NULL) {
+			c.op = C_EQUALS;
+			c.name = xstrndup(t, (size_t)(eq - t));
+			c.value = xstrndup(eq + 1, strlen(eq + 1));
+		} else {
+			c.op = C_PRESENT;
+			c.name = xstrndup(t, strlen(t));
+			c.value = NULL;
+		}
+		if (c.name[0] == '\0') {
+			warn_at(name, line, "empty query parameter name");
+			return -1;
+		}
+		r->conds = realloc(r->conds, (r->nconds + 1) * sizeof *r->conds);
+		r->conds[r->nconds++] = c;
+		return 0;
+	}
+	if ((eq = strchr(t, '=')) != NULL) {
+		struct cap c;
+		int f;
+
+		for (f = 0; f < NCAPS; f++)
+			if (strlen(capnames[f]) == (size_t)(eq - t) &&
+			    strncmp(capnames[f], t, (size_t)(eq - t)) == 0)
+				break;
+		if (f == NCAPS) {
+			warn_at(name, line, "unknown capture '%.*s': sku, "
+			    "order_id, value or currency", (int)(eq - t), t);
+			return -1;
+		}
+		c.field = (enum capfield)f;
+		c.arg = NULL;
+		c.group = 0;
+		eq++;
+		if (*eq == '$') {
+			char *end;
+
+			c.src = S_GROUP;
+			c.group = (int)strtol(eq + 1, &end, 10);
+			if (end == eq + 1 || *end || c.group < 1 ||
+			    c.group > r->ngroups) {
+				warn_at(name, line, "'%s': the path pattern has "
+				    "%d group%s", t, r->ngroups,
+				    r->ngroups == 1 ? "" : "s");
+				return -1;
+			}
+		} else if (strncmp(eq, "query:", 6) == 0) {
+			c.src = S_QUERY;
+			c.arg = xstrndup(eq + 6, strlen(eq + 6));
+		} else {
+			c.src = S_LITERAL;
+			c.arg = xstrndup(eq, strlen(eq));
+		}
+		r->caps = realloc(r->caps, (r->ncaps + 1) * sizeof *r->caps);
+		r->caps[r->ncaps++] = c;
+		return 0;
+	}
+	warn_at(name, line, "unknown token '%s'", t);
+	(void)R;
+	return -1;
+}
+
+static int
+parse_line(struct rules *R, char *s, const char *name, long line)
+{
+	char *tok[64], *save = NULL, *t;
+	size_t n = 0, i;
+	struct rule r;
+	const char *m;
+	int code;
+	PCRE2_SIZE off;
+
+	for (t = strtok_r(s, " \t", &save); t && n < 64;
+	    t = strtok_r(NULL, " \t", &save))
+		tok[n++] = t;
+	if (n < 2) {
+		warn_at(name, line, "a rule needs a stage and a path matcher");
+		return -1;
+	}
+	memset(&r, 0, sizeof r);
+	if ((r.stage = stage_index(R, tok[0])) < 0) {
+		warn_at(name, line, "more than %d stages", MAX_STAGES);
+		return -1;
+	}
+	m = tok[1];
+	if (strncmp(m, "exact:", 6) == 0)
+		r.kind = M_EXACT, m += 6;
+	else if (strncmp(m, "prefix:", 7) == 0)
+		r.kind = M_PREFIX, m += 7;
+	else if (strncmp(m, "glob:", 5) == 0)
+		r.kind = M_GLOB, m += 5;
+	else if (strncmp(m, "regex:", 6) == 0)
+		r.kind = M_REGEX, m += 6;
+	else {
+		warn_at(name, line, "path matcher '%s': use exact:, prefix:, "
+		    "glob: or regex:", m);
+		return -1;
+	}
+	r.pat = xstrndup(m, strlen(m));
+	r.patlen = strlen(m);
+	if (r.kind == M_REGEX) {
+		uint32_t cnt;
+
+		r.re = pcre2_compile((PCRE2_SPTR)m, PCRE2_ZERO_TERMINATED, 0,
+		    &code, &off, NULL);
+		if (r.re == NULL) {
+			PCRE2_UCHAR msg[256];
+
+			pcre2_get_error_message(code, msg, sizeof msg);
+			warn_at(name, line, "regex '%s' at offset %zu: %s", m,
+			    (size_t)off, (char *)msg);
+			free(r.pat);
+			return -1;
+		}
+		pcre2_jit_compile(r.re, PCRE2_JIT_COMPLETE);
+		pcre2_pattern_info(r.re, PCRE2_INFO_CAPTURECOUNT, &cnt);
+		r.ngroups = (int)cnt;
+	} else if (r.kind == M_GLOB) {
+		r.ngroups = glob_groups(m);
+	}
+	for (i = 2; i < n; i++)
+		if (parse_token(R, &r, tok[i], name, line) != 0)
+			return -1;
+	R->r = realloc(R->r, (R->n + 1) * sizeof *R->r);
+	if (R->r == NULL)
+		die(EX_OSERR, "out of memory");
+	R->r[R->n++] = r;
+	return 0;
+}
+
+struct rules *
+rules_new(const char *text, size_t len, const char *name)
+{
+	struct rules *R = calloc(1, sizeof *R);
+	const char *p = text, *end = text + len;
+	long line = 0;
+	int bad = 0;
+
+	if (R == NULL)
+		die(EX_OSERR, "out of memory");
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t n = (size_t)((nl ? nl : end) - p);
+		char *s = xstrndup(p, n), *c;
+
+		line++;
+		if ((c = strchr(s, '#')) != NULL && (c == s || c[-1] == ' ' ||
+		    c[-1] == '\t'))
+			*c = '\0';	/* a comment, not a '#' in a regex */
+		if (strspn(s, " \t\r") != strlen(s)) {
+			s[strcspn(s, "\r")] = '\0';
+			if (parse_line(R, s, name, line) != 0)
+				bad = 1;
+		}
+		free(s);
+		p = nl ? nl + 1 : end;
+	}
+	if (!bad && R->n == 0) {
+		warnx("%s: no rules", name);
+		bad = 1;
+	}
+	R->md = pcre2_match_data_create(32, NULL);
+	if (bad) {
+		rules_free(R);
+		return NULL;
+	}
+	return R;
+}
+
+void
+rules_free(struct rules *R)
+{
+	size_t i, k;
+
+	if (R == NULL)
+		return;
+	for (i = 0; i < R->n; i++) {
+		struct rule *r = &R->r[i];
+
+		free(r->pat);
+		pcre2_code_free(r->re);
+		free(r->methods);
+		for (k = 0; k < r->nconds; k++) {
+			free(r->conds[k].name);
+			free(r->conds[k].value);
+		}
+		for (k = 0; k < r->ncaps; k++)
+			free(r->caps[k].arg);
+		free(r->conds);
+		free(r->caps);
+	}
+	for (i = 0; i < R->nstages; i++)
+		free(R->stage[i]);
+	pcre2_match_data_free(R->md);
+	free(R->r);
+	free(R);
+}
+
+size_t
+rules_nstages(const struct rules *R)
+{
+	return R->nstages;
+}
+
+const char *
+rules_stage(const struct rules *R, size_t i)
+{
+	return R->stage[i];
+}
+
+enum role
+rules_role(const struct rules *R, size_t i)
+{
+	return R->role[i];
+}
+
+/*
+ * Glob match with captures: '*' is any run within a path segment, '**'
+ * any run at all, '?' one character other than '/'. g[] gets the start
+ * and end of each star's match.
+ */
+static int
+glob(const char *p, const char *s, const char *se, const char **g, int gi)
+{
+	while (*p) {
+		if (*p == '*') {
+			int dbl = p[1] == '*';
+			const char *q = s;
+
+			p += dbl ? 2 : 1;
+			for (;;) {
+				g[2 * gi] = s;
+				g[2 * gi + 1] = q;
+				if (glob(p, q, se, g, gi + 1))
+					return 1;
+				if (q == se || (!dbl && *q == '/'))
+					return 0;
+				q++;
+			}
+		}
+		if (s == se || (*p == '?' ? *s == '/' : *p != *s))
+			return 0;
+		p++;
+		s++;
+	}
+	return s == se;
+}
+
+static int
+method_ok(const struct rule *r, const char *m, size_t n)
+{
+	const char *p;
+
+	if (r->methods == NULL)
+		return 1;
+	for (p = r->methods; (p = strstr(p, ",")) != NULL && p[1]; p++)
+		if (strncmp(p + 1, m, n) == 0 && p[1 + n] == ',')
+			return 1;
+	return 0;
+}
+
+int
+rules_match(struct rules *R, const char *path, size_t pathlen,
+    const char *query, size_t querylen, const char *method, size_t methodlen,
+    char *scratch, struct capture *cap)
+{
+	const char *g[64];
+	size_t i, k;
+
+	for (i = 0; i < R->n; i++) {
+		struct rule *r = &R->r[i];
+		PCRE2_SIZE *ov = NULL;
+		char *o = scratch;
+		int ok = 0;
+
+		switch (r->kind) {
+		case M_EXACT:
+			ok = pathlen == r->patlen &&
+			    memcmp(path, r->pat, pathlen) == 0;
+			break;
+		case M_PREFIX:
+			ok = pathlen >= r->patlen &&
+			    memcmp(path, r->pat, r->patlen) == 0;
+			break;
+		case M_GLOB:
+			ok = r->ngroups <= 31 && glob(r->pat, path, path + pathlen,
+			    g, 0);
+			break;
+		case M_REGEX:
+			ok = pcre2_match(r->re, (PCRE2_SPTR)path, pathlen, 0, 0,
+			    R->md, NULL) > 0;
+			ov = pcre2_get_ovector_pointer(R->md);
+			break;
+		}
+		if (!ok || !method_ok(r, method, methodlen))
+			continue;
+		for (k = 0; k < r->nconds && ok; k++) {
+			const struct cond *c = &r->conds[k];
+			long v = query_get(query, querylen, c->name, o);
+
+			if (c->op == C_PRESENT)
+				ok = v > 0;
+			else if (c->op == C_ABSENT)
+				ok = v < 0;
+			else
+				ok = v == (long)strlen(c->value) &&
+				    memcmp(o, c->value, (size_t)v) == 0;
+		}
+		if (!ok)
+			continue;
+		memset(cap, 0, sizeof *cap);
+		for (k = 0; k < r->ncaps; k++) {
+			const struct cap *c = &r->caps[k];
+			const char *s = NULL;
+			size_t n = 0;
+
+			if (c->src == S_LITERAL) {
+				s = c->arg;
+				n = strlen(c->arg);
+			} else if (c->src == S_QUERY) {
+				long v = query_get(query, querylen, c->arg, o);
+
+				if (v > 0) {
+					s = o;
+					n = (size_t)v;
+					o += v;
+				}
+			} else if (r->kind == M_REGEX && ov[2 * c->group] !=
+			    PCRE2_UNSET) {
+				s = path + ov[2 * c->group];
+				n = ov[2 * c->group + 1] - ov[2 * c->group];
+			} else if (r->kind == M_GLOB) {
+				s = g[2 * (c->group - 1)];
+				n = (size_t)(g[2 * (c->group - 1) + 1] - s);
+			}
+			if (s && n > 0) {
+				cap->p[c->field] = s;
+				cap->n[c->field] = n;
+			}
+		}
+		return r->stage;
+	}
+	return -1;
+}

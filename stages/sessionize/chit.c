@@ -1,0 +1,182 @@
+/*
+ * chit.c - compact hits and their arena.
+ */
+#include "chit.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "prog.h"
+
+#define CHUNK	(1u << 20)
+#define ALIGN8(n)	(((n) + 7) & ~(size_t)7)
+
+static const struct span *
+span_of(const struct hit *h, int i)
+{
+	switch (i) {
+	case C_VID: return &h->vid;
+	case C_UID: return &h->uid;
+	case C_METHOD: return &h->method;
+	case C_PATH: return &h->path;
+	case C_QUERY: return &h->query;
+	case C_REF: return &h->referrer;
+	default: return &h->ua;
+	}
+}
+
+size_t
+chit_size(const struct hit *h)
+{
+	size_t n = sizeof(struct chit);
+	int i;
+
+	for (i = 0; i < C_NFIELDS; i++)
+		n += span_of(h, i)->p ? span_of(h, i)->len : 0;
+	return ALIGN8(n);
+}
+
+struct chit *
+chit_make(void *mem, const struct hit *h)
+{
+	struct chit *c = mem;
+	char *p = c->data;
+	int i;
+
+	c->len = (uint32_t)chit_size(h);
+	c->ts = h->ts;
+	c->flags = (h->uid.p ? CHIT_HAS_UID : 0) |
+	    (h->referrer.p ? CHIT_HAS_REF : 0);
+	for (i = 0; i < C_NFIELDS; i++) {
+		const struct span *s = span_of(h, i);
+		size_t n = s->p ? s->len : 0;
+
+		c->n[i] = (uint32_t)n;
+		if (n)
+			memcpy(p, s->p, n);
+		p += n;
+	}
+	/* Padding is zeroed so equal hits compare and spool equal. */
+	memset(p, 0, (size_t)((char *)c + c->len - p));
+	return c;
+}
+
+struct span
+chit_field(const struct chit *c, int i)
+{
+	struct span s;
+	const char *p = c->data;
+	int k;
+
+	for (k = 0; k < i; k++)
+		p += c->n[k];
+	s.p = p;
+	s.len = c->n[i];
+	return s;
+}
+
+int
+chit_cmp(const struct chit *a, const struct chit *b)
+{
+	size_t la, lb;
+	int r;
+
+	if (a->ts != b->ts)
+		return a->ts < b->ts ? -1 : 1;
+	la = a->len - sizeof *a;
+	lb = b->len - sizeof *b;
+	/* Visitor first: its length, then its bytes, then the rest. */
+	if (a->n[C_VID] != b->n[C_VID])
+		return a->n[C_VID] < b->n[C_VID] ? -1 : 1;
+	if ((r = memcmp(a->n, b->n, sizeof a->n)) != 0)
+		return r;
+	if ((r = memcmp(a->data, b->data, la < lb ? la : lb)) != 0)
+		return r;
+	return (la > lb) - (la < lb);
+}
+
+struct chunk {
+	struct chunk	*next;
+	size_t		 used, refs;
+	char		 mem[];
+};
+
+struct carena {
+	struct chunk	*cur;
+	size_t		 bytes;
+};
+
+struct carena *
+carena_new(void)
+{
+	struct carena *a = calloc(1, sizeof *a);
+
+	if (a == NULL)
+		die(EX_OSERR, "out of memory");
+	return a;
+}
+
+static struct chunk *
+chunk_new(struct carena *a, size_t n)
+{
+	size_t cap = n + sizeof(struct chunk) > CHUNK ? n + sizeof(struct chunk) :
+	    CHUNK;
+	struct chunk *c = malloc(cap);
+
+	if (c == NULL)
+		die(EX_OSERR, "out of memory");
+	c->next = NULL;
+	c->used = sizeof(struct chunk);
+	c->refs = 0;
+	a->bytes += cap;
+	return c;
+}
+
+/* Each chit is preceded by its chunk's address, to find it on release. */
+struct chit *
+carena_alloc(struct carena *a, size_t n)
+{
+	size_t need = n + 8;
+	struct chunk *c = a->cur;
+	char *p;
+
+	if (c == NULL || c->used + need > CHUNK) {
+		if (c && c->refs == 0) {
+			a->bytes -= CHUNK;
+			free(c);
+		}
+		c = a->cur = chunk_new(a, need);
+	}
+	p = (char *)c + c->used;
+	memcpy(p, &c, sizeof c);
+	c->used += need;
+	c->refs++;
+	return (struct chit *)(p + 8);
+}
+
+void
+carena_release(struct carena *a, struct chit *h)
+{
+	struct chunk *c;
+
+	memcpy(&c, (char *)h - 8, sizeof c);
+	if (--c->refs == 0 && c != a->cur) {
+		a->bytes -= c->used > CHUNK ? c->used : CHUNK;
+		free(c);
+	}
+}
+
+size_t
+carena_bytes(const struct carena *a)
+{
+	return a->bytes;
+}
+
+void
+carena_free(struct carena *a)
+{
+	if (a == NULL)
+		return;
+	free(a->cur);
+	free(a);
+}

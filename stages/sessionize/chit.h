@@ -1,0 +1,51 @@
+/*
+ * chit.h - a compact, self-contained copy of what sessionize needs of a
+ * page hit: time, visitor, user, method, path, query, referrer, agent.
+ * It is what the reorder buffer holds and what the spool stores for an
+ * external sort, so it is one block of bytes with its length first.
+ */
+#ifndef REVISIT_CHIT_H
+#define REVISIT_CHIT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hit.h"
+
+enum { C_VID, C_UID, C_METHOD, C_PATH, C_QUERY, C_REF, C_UA, C_NFIELDS };
+
+#define CHIT_HAS_UID	0x01
+#define CHIT_HAS_REF	0x02
+
+struct chit {
+	uint32_t	 len;			/* whole record, header included */
+	uint32_t	 flags;
+	int64_t		 ts;
+	uint32_t	 n[C_NFIELDS];		/* field lengths */
+	char		 data[];		/* the fields, in enum order */
+};
+
+/* Bytes a chit of h needs. */
+size_t	chit_size(const struct hit *h);
+/* Write h as a chit into mem (chit_size bytes, 8-byte aligned). */
+struct chit *chit_make(void *mem, const struct hit *h);
+/* Field i of c. */
+struct span chit_field(const struct chit *c, int i);
+/*
+ * Total order: time, then the bytes (visitor first). Hits equal in both
+ * are the same hit, in any order. Returns <0, 0, >0.
+ */
+int	chit_cmp(const struct chit *a, const struct chit *b);
+
+/*
+ * An arena for chits that are freed roughly in the order they were made
+ * (the reorder window): 1 MiB chunks, each freed when its last chit is.
+ */
+struct carena;
+struct carena	*carena_new(void);
+struct chit	*carena_alloc(struct carena *, size_t n);
+void		 carena_release(struct carena *, struct chit *);
+size_t		 carena_bytes(const struct carena *);
+void		 carena_free(struct carena *);
+
+#endif

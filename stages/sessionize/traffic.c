@@ -1,0 +1,441 @@
+/*
+ * traffic.c - traffic source, channel and device class of a session.
+ *
+ * Where DESIGN.md is silent (see README, "Channels"):
+ * - Search engines and social networks are recognised by DESIGN's names
+ *   (google, bing, ..., facebook, ..., t.co) and also by Matomo's host
+ *   lists (data/search-engines.txt, data/socials.txt), so that Seznam,
+ *   Naver, Tumblr or Bluesky referrers are search and social too. A host
+ *   that is both is social.
+ * - A webmail referrer (a "mail" label below the registrable domain, as
+ *   mail.google.com or lightmailer.gmx.net; or a mail provider's own
+ *   domain, as mail.com, or a "deref-" redirector) has medium "email", so
+ *   its session is Email rather than Organic Search.
+ * - All name comparisons are case-insensitive.
+ */
+#include "traffic.h"
+
+#include <ctype.h>
+#include <string.h>
+#include <strings.h>
+#define XXH_STATIC_LINKING_ONLY	/* XXH3_state_t on the stack */
+#include <xxhash.h>
+
+#include "query.h"
+
+static const char *const campaign_params[] = {
+	"utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content",
+	"utm_id", "gclid", "gbraid", "wbraid", "dclid", "msclkid", "fbclid",
+	"ttclid", "twclid", "li_fat_id", NULL
+};
+#define FIRST_CLICK_ID 6	/* campaign_params[6..] are click ids */
+
+static int
+param_index(const char *name, size_t n)
+{
+	int i;
+
+	for (i = 0; campaign_params[i]; i++)
+		if (strlen(campaign_params[i]) == n &&
+		    memcmp(campaign_params[i], name, n) == 0)
+			return i;
+	return -1;
+}
+
+uint64_t
+campaign_key(const char *q, size_t qlen, char *scratch)
+{
+	struct { size_t off, len; int set; } v[16];
+	struct qparam p;
+	size_t pos = 0, used = 0, i;
+	unsigned seen = 0;
+	XXH3_state_t st;
+	int any = 0;
+
+	memset(v, 0, sizeof v);
+	while (query_next(q, qlen, &pos, &p)) {
+		int k = param_index(p.name, p.namelen);
+
+		if (k < 0 || (seen & (1u << k)))
+			continue;
+		seen |= 1u << k;
+		v[k].off = used;
+		v[k].len = url_decode(p.val, p.vallen, scratch + used);
+		used += v[k].len;
+		v[k].set = v[k].len > 0;
+		any |= v[k].set;
+	}
+	if (!any)
+		return 0;
+	XXH3_64bits_reset(&st);
+	for (i = 0; campaign_params[i]; i++) {
+		unsigned char tag[2] = { (unsigned char)i, (unsigned char)v[i].set };
+		uint64_t len = v[i].len;
+
+		XXH3_64bits_update(&st, tag, 2);
+		if (!v[i].set)
+			continue;
+		XXH3_64bits_update(&st, &len, sizeof len);
+		XXH3_64bits_update(&st, scratch + v[i].off, v[i].len);
+	}
+	return XXH3_64bits_digest(&st) | 1;
+}
+
+long
+referrer_host(const char *ref, size_t rlen, char *out)
+{
+	const char *p = ref, *end = ref + rlen, *h, *he, *at, *c;
+	size_t n, i;
+
+	/* scheme "://" required: "-", "" and relative paths have no host. */
+	for (; p + 2 < end; p++) {
+		if (p[0] == ':' && p[1] == '/' && p[2] == '/')
+			break;
+		if (!(isalnum((unsigned char)*p) || *p == '+' || *p == '-' ||
+		    *p == '.'))
+			return -1;
+	}
+	if (p + 2 >= end || p == ref)
+		return -1;
+	h = p + 3;
+	he = h;
+	while (he < end && *he != '/' && *he != '?' && *he != '#')
+		he++;
+	/* userinfo@ */
+	for (at = he; at > h && at[-1] != '@'; at--)
+		;
+	if (at > h)
+		h = at;
+	/* :port (not inside an IPv6 literal) */
+	if (h < he && *h != '[') {
+		c = memchr(h, ':', (size_t)(he - h));
+		if (c)
+			he = c;
+	} else if (h < he) {
+		c = memchr(h, ']', (size_t)(he - h));
+		if (c)
+			he = c + 1;
+	}
+	n = (size_t)(he - h);
+	if (n >= 4 && strncasecmp(h, "www.", 4) == 0 && n > 4) {
+		h += 4;
+		n -= 4;
+	}
+	if (n == 0)
+		return -1;
+	for (i = 0; i < n; i++)
+		out[i] = (char)tolower((unsigned char)h[i]);
+	return (long)n;
+}
+
+/* Whether any token of s (split on non-alphanumerics) is one of names. */
+static int
+has_token(const char *s, size_t n, const char *const *names)
+{
+	const char *p = s, *end = s + n;
+
+	while (p < end) {
+		const char *t;
+		size_t k, i;
+
+		while (p < end && !isalnum((unsigned char)*p))
+			p++;
+		t = p;
+		while (p < end && isalnum((unsigned char)*p))
+			p++;
+		k = (size_t)(p - t);
+		if (k == 0)
+			continue;
+		for (i = 0; names[i]; i++)
+			if (strlen(names[i]) == k && strncasecmp(names[i], t, k) == 0)
+				return 1;
+	}
+	return 0;
+}
+
+static int
+eqi(const char *s, size_t n, const char *w)
+{
+	return strlen(w) == n && strncasecmp(s, w, n) == 0;
+}
+
+/* Lowercase copy for the host lists, which are lowercase. */
+static int
+in_list(const struct hostset *hs, const char *s, size_t n)
+{
+	char buf[256];
+	size_t i;
+
+	if (hs == NULL || n == 0 || n >= sizeof buf)
+		return 0;
+	for (i = 0; i < n; i++)
+		buf[i] = (char)tolower((unsigned char)s[i]);
+	return hostset_match(hs, buf, n);
+}
+
+int
+source_is_search(const struct traffic_ctx *c, const char *s, size_t n)
+{
+	static const char *const names[] = { "google", "bing", "yahoo",
+	    "duckduckgo", "baidu", "yandex", "ecosia", NULL };
+
+	return has_token(s, n, names) || in_list(c->search, s, n);
+}
+
+int
+source_is_social(const struct traffic_ctx *c, const char *s, size_t n)
+{
+	static const char *const names[] = { "facebook", "fb", "instagram",
+	    "ig", "linkedin", "twitter", "tiktok", "pinterest", "reddit",
+	    "youtube", NULL };
+
+	return has_token(s, n, names) || eqi(s, n, "t.co") ||
+	    eqi(s, n, "x.com") || eqi(s, n, "lnkd.in") ||
+	    in_list(c->social, s, n);
+}
+
+/* The registrable part's first label index: "a.b.example.co.uk" -> 2. */
+static size_t
+registrable_label(const char *h, size_t n, size_t *nlabels)
+{
+	static const char *const second[] = { "co", "com", "net", "org", "ac",
+	    "gov", "edu", "ne", "or", NULL };
+	const char *lab[64];
+	size_t lens[64], k = 0, i;
+	const char *p = h, *end = h + n;
+
+	while (p < end && k < 64) {
+		const char *d = memchr(p, '.', (size_t)(end - p));
+
+		lab[k] = p;
+		lens[k] = (size_t)((d ? d : end) - p);
+		k++;
+		p = d ? d + 1 : end;
+	}
+	*nlabels = k;
+	if (k < 2)
+		return 0;
+	/* A two-letter country code under co., com., ... ("co.uk"). */
+	if (k >= 3 && lens[k - 1] == 2)
+		for (i = 0; second[i]; i++)
+			if (lens[k - 2] == strlen(second[i]) &&
+			    memcmp(lab[k - 2], second[i], lens[k - 2]) == 0)
+				return k - 3;
+	return k - 2;
+}
+
+static int
+label_has(const char *l, size_t n, const char *w)
+{
+	size_t wl = strlen(w), i;
+
+	for (i = 0; i + wl <= n; i++)
+		if (memcmp(l + i, w, wl) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * 1: a mail label in the subdomain part (mail.google.com); 2: a mail
+ * provider's own domain or a deref- redirector (mail.com, deref-gmx.de).
+ */
+static int
+webmail(const char *h, size_t n)
+{
+	size_t nl, reg = registrable_label(h, n, &nl), i = 0;
+	const char *p = h, *end = h + n;
+
+	while (p < end) {
+		const char *d = memchr(p, '.', (size_t)(end - p));
+		size_t k = (size_t)((d ? d : end) - p);
+
+		if (i < reg && (label_has(p, k, "mail") ||
+		    label_has(p, k, "messagerie")))
+			return 1;
+		if (i == reg && (label_has(p, k, "mail") ||
+		    (k > 6 && memcmp(p, "deref-", 6) == 0)))
+			return 2;
+		i++;
+		p = d ? d + 1 : end;
+	}
+	return 0;
+}
+
+static int
+paid(struct span m)
+{
+	size_t i;
+
+	for (i = 0; i + 1 < m.len; i++)
+		if (tolower((unsigned char)m.p[i]) == 'c' &&
+		    tolower((unsigned char)m.p[i + 1]) == 'p')
+			return 1;
+	return eqi(m.p, m.len, "ppc") || eqi(m.p, m.len, "retargeting") ||
+	    (m.len >= 4 && strncasecmp(m.p, "paid", 4) == 0);
+}
+
+static int
+in_words(struct span s, const char *const *w)
+{
+	size_t i;
+
+	for (i = 0; w[i]; i++)
+		if (eqi(s.p, s.len, w[i]))
+			return 1;
+	return 0;
+}
+
+const char *
+channel_of(const struct traffic_ctx *c, struct span src, struct span med)
+{
+	static const char *const display[] = { "display", "banner",
+	    "expandable", "interstitial", "cpm", NULL };
+	static const char *const email[] = { "email", "e-mail", "e_mail",
+	    "e mail", NULL };
+	static const char *const social[] = { "social", "social-network",
+	    "social-media", "sm", "social network", "social media", NULL };
+	static const char *const referral[] = { "referral", "app", "link",
+	    NULL };
+	int is_paid = paid(med);
+	int search = source_is_search(c, src.p, src.len);
+	int soc = source_is_social(c, src.p, src.len);
+
+	if (eqi(src.p, src.len, "(direct)") && (eqi(med.p, med.len, "(none)") ||
+	    eqi(med.p, med.len, "(not set)")))
+		return "Direct";
+	if (is_paid && search)
+		return "Paid Search";
+	if (is_paid && soc)
+		return "Paid Social";
+	if (in_words(med, display))
+		return "Display";
+	if (is_paid)
+		return "Paid Other";
+	if (in_words(src, email) || in_words(med, email))
+		return "Email";
+	if (eqi(med.p, med.len, "affiliate"))
+		return "Affiliates";
+	if (soc || in_words(med, social))
+		return "Organic Social";
+	if (search || eqi(med.p, med.len, "organic"))
+		return "Organic Search";
+	if (in_words(med, referral))
+		return "Referral";
+	return "Unassigned";
+}
+
+static struct span
+lit(const char *s)
+{
+	struct span sp = { s, strlen(s) };
+
+	return sp;
+}
+
+void
+traffic_of(const struct traffic_ctx *c, const char *q, size_t qlen,
+    const char *ref, size_t rlen, char *scratch, struct traffic *t)
+{
+	struct qparam p;
+	size_t pos = 0;
+	long n;
+	char *s = scratch;
+	int google = 0, bing = 0;
+	unsigned seen = 0;
+
+	memset(t, 0, sizeof *t);
+	/* The first click id in URL order, and the ad networks' own ids;
+	 * of a repeated name the first occurrence counts, empty or not. */
+	while (query_next(q, qlen, &pos, &p)) {
+		int k = param_index(p.name, p.namelen);
+
+		if (k < FIRST_CLICK_ID || (seen & (1u << k)))
+			continue;
+		seen |= 1u << k;
+		if (p.vallen == 0)
+			continue;
+		if (t->click_id == NULL)
+			t->click_id = campaign_params[k];
+		google |= k >= 6 && k <= 9;	/* gclid gbraid wbraid dclid */
+		bing |= k == 10;		/* msclkid */
+	}
+	t->source.p = NULL;
+	if ((n = query_get(q, qlen, "utm_source", s)) > 0) {
+		t->source.p = s;
+		t->source.len = (size_t)n;
+		s += n;
+	}
+	if ((n = query_get(q, qlen, "utm_medium", s)) > 0) {
+		t->medium.p = s;
+		t->medium.len = (size_t)n;
+		s += n;
+	}
+	if ((n = query_get(q, qlen, "utm_campaign", s)) > 0) {
+		t->campaign.p = s;
+		t->campaign.len = (size_t)n;
+		s += n;
+	} else {
+		t->campaign = lit("(not set)");
+	}
+	if (t->source.p || t->medium.p) {
+		if (t->source.p == NULL)
+			t->source = lit("(not set)");
+		if (t->medium.p == NULL)
+			t->medium = lit("(not set)");
+	} else if (google) {
+		t->source = lit("google");
+		t->medium = lit("cpc");
+	} else if (bing) {
+		t->source = lit("bing");
+		t->medium = lit("cpc");
+	} else if ((n = referrer_host(ref, rlen, s)) > 0 &&
+	    !(c->own && hostset_match(c->own, s, (size_t)n))) {
+		int w = webmail(s, (size_t)n);
+
+		t->source.p = s;
+		t->source.len = (size_t)n;
+		if (w == 1)
+			t->medium = lit("email");
+		else if (source_is_social(c, s, (size_t)n))
+			t->medium = lit("social");
+		else if (source_is_search(c, s, (size_t)n))
+			t->medium = lit("organic");
+		else if (w == 2)
+			t->medium = lit("email");
+		else
+			t->medium = lit("referral");
+	} else {
+		t->source = lit("(direct)");
+		t->medium = lit("(none)");
+	}
+	t->channel = channel_of(c, t->source, t->medium);
+}
+
+static int
+has(const char *s, size_t n, const char *w)
+{
+	size_t wl = strlen(w), i;
+
+	for (i = 0; i + wl <= n; i++)
+		if (memcmp(s + i, w, wl) == 0)
+			return 1;
+	return 0;
+}
+
+const char *
+device_of(const char *ua, size_t n)
+{
+	if (has(ua, n, "iPad") || (has(ua, n, "Tablet") &&
+	    !has(ua, n, "Tablet PC")) || has(ua, n, "tablet") ||
+	    has(ua, n, "Kindle") || has(ua, n, "Silk/") ||
+	    has(ua, n, "PlayBook") ||
+	    (has(ua, n, "Android") && !has(ua, n, "Mobile")))
+		return "tablet";
+	if (has(ua, n, "Mobi") || has(ua, n, "iPhone") || has(ua, n, "iPod") ||
+	    has(ua, n, "Android") || has(ua, n, "Windows Phone") ||
+	    has(ua, n, "BlackBerry") || has(ua, n, "BB10") ||
+	    has(ua, n, "Opera Mini") || has(ua, n, "IEMobile") ||
+	    has(ua, n, "webOS"))
+		return "mobile";
+	return "desktop";
+}
