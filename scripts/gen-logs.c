@@ -22,6 +22,7 @@
  *
  * usage: gen-logs -o DIR [--days N] [--start YYYY-MM-DD] [--lines N]
  *            [--servers N] [--seed N] [--gzip] [--merged FILE] [--no-split]
+ *            [--jitter SECONDS]
  */
 #include <errno.h>
 #include <getopt.h>
@@ -203,10 +204,11 @@ static struct opts {
 	const char	*dir;
 	const char	*merged;
 	int		 days, servers, gzip, split;
+	int		 jitter;	/* ms of arrival disorder, merged */
 	long long	 lines;
 	uint64_t	 seed;
 	int64_t		 start;		/* ms, midnight UTC */
-} O = { NULL, NULL, 30, 4, 0, 1, 0, 1, 0 };
+} O = { NULL, NULL, 30, 4, 0, 1, 20000, 0, 1, 0 };
 
 static struct {
 	unsigned long long lines, pages, assets, bots, malformed, empty,
@@ -241,7 +243,7 @@ emit(int64_t ts, int server, const char *fmt, ...)
 	day.ev[day.nev].len = (uint32_t)n;
 	day.ev[day.nev].seq = (uint32_t)day.nev;
 	day.ev[day.nev].server = (uint16_t)server;
-	day.ev[day.nev].jitter = (int32_t)rr(0, 20000);
+	day.ev[day.nev].jitter = 0;	/* set in write_day */
 	day.nev++;
 	day.tlen += (size_t)n;
 	count.lines++;
@@ -814,6 +816,15 @@ write_day(int64_t midnight)
 		}
 	}
 	if (O.merged) {
+		/* Arrival disorder from a hash of the line's place, not from
+		 * the simulation's generator: --jitter changes the order of
+		 * the merged stream, never its content. */
+		for (i = 0; i < day.nev; i++) {
+			uint64_t x = O.seed ^ ((uint64_t)midnight << 20) ^ i;
+
+			day.ev[i].jitter = (int32_t)(splitmix(&x) %
+			    (uint64_t)(O.jitter + 1));
+		}
 		qsort(day.ev, day.nev, sizeof *day.ev, by_arrival);
 		for (i = 0; i < day.nev; i++)
 			out_write(&merged, day.text + day.ev[i].off,
@@ -868,6 +879,8 @@ static const char usage_text[] =
 "  --gzip            gzip every log file\n"
 "  --merged FILE     also write all servers' lines to FILE, merged in\n"
 "                    arrival order (mild disorder), gzipped with --gzip\n"
+"  --jitter SECONDS  arrival disorder of the merged stream (20; 0 for time\n"
+"                    order)\n"
 "  --no-split        no per-server files (with --merged)\n";
 
 int
@@ -882,6 +895,7 @@ main(int argc, char *argv[])
 		{ "gzip", no_argument, NULL, 'z' },
 		{ "merged", required_argument, NULL, 'm' },
 		{ "no-split", no_argument, NULL, 'N' },
+		{ "jitter", required_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -912,6 +926,8 @@ main(int argc, char *argv[])
 		case 'z': O.gzip = 1; break;
 		case 'm': O.merged = optarg; break;
 		case 'N': O.split = 0; break;
+		case 'j': O.jitter = (int)parse_count("--jitter", optarg) * 1000;
+			break;
 		case 'h':
 			fputs(usage_text, stdout);
 			return 0;

@@ -28,10 +28,12 @@ have() { command -v "$1" >/dev/null 2>&1; }
 DC=$bin/revisit-decompress
 P=$bin/revisit-parse
 DU=$bin/revisit-dump
+SZ="$bin/revisit-sessionize --site-host shop.example.com"
+FN=$bin/revisit-funnel
 A=$d/apache-logs-elastic/apache_logs
 
 # ---------------------------------------------------------------- common
-for s in decompress parse dump; do
+for s in decompress parse dump sessionize funnel; do
 	check "$s: --help is 0 and names the program" \
 	    "$bin/revisit-$s --help | grep -q 'usage: revisit-$s'"
 	check "$s: a bad option is 64" \
@@ -212,6 +214,56 @@ check "parse: generated logs: pages, assets, bots and malformed lines as simulat
     "cat $G/logs/*.log | $P --keep-bots --keep-assets 2>$t/g.err | $DU | jq -r .kind | sort | uniq -c | awk '{print \$2\"\t\"\$1}' >$t/kinds && grep -q \"^page	\$(awk '\$1==\"pages\"{print \$2}' $G/truth/summary.tsv)\$\" $t/kinds && grep -q \"^asset	\$(awk '\$1==\"assets\"{print \$2}' $G/truth/summary.tsv)\$\" $t/kinds && grep -q \"^bot	\$(awk '\$1==\"bots\"{print \$2}' $G/truth/summary.tsv)\$\" $t/kinds && grep -q \"\$(awk '\$1==\"malformed\"{print \$2}' $G/truth/summary.tsv) rejected\" $t/g.err"
 check "parse: generated logs: vids are the cookies" \
     "cat $G/logs/*.log | $P -q 2>/dev/null | $DU | jq -r .vid | grep -c '^v' | grep -qx \"\$(awk '\$1==\"pages\"{print \$2}' $G/truth/summary.tsv)\""
+
+# ------------------------------------------------- sessionize and funnel
+# Three days of four servers: each server's files, in time order, and
+# merged with disorder; the generator's truth says what must come out.
+W=$t/week
+"$bin/revisit-gen-logs" -o "$W" --days 3 --lines 60000 --merged "$W/merged.log" 2>/dev/null
+"$bin/revisit-gen-logs" -o "$t/w2" --days 3 --lines 60000 --merged "$W/ordered.log" --jitter 0 --no-split 2>/dev/null
+cat "$W"/logs/access-s1-* "$W"/logs/access-s2-* "$W"/logs/access-s3-* "$W"/logs/access-s4-* >"$W/concat.log"
+for f in ordered merged concat; do
+	$P -q "$W/$f.log" 2>/dev/null >"$W/$f.hits"
+done
+$SZ -q "$W/merged.hits" >"$W/merged.sess" 2>/dev/null
+$FN -q "$W/merged.sess" >"$W/merged.fun"
+
+check "sessionize: sessions per visitor, times, pages, channel, source, medium, campaign, click id, landing, device = the generator's, 100%" \
+    "$DU $W/merged.sess | jq -r '[.vid,.start,.end,.hits,.channel,.source,.medium,.campaign,(.click_id//\"-\"),.landing,.device]|@tsv' | sort >$t/s.got && tail -n +2 $W/truth/sessions.tsv | sort >$t/s.want && [ -s $t/s.want ] && cmp $t/s.want $t/s.got"
+check "sessionize: the same sessions, byte for byte, time-ordered, merged or concatenated" \
+    "$SZ -q $W/ordered.hits >$t/o.sess 2>/dev/null && $SZ -q $W/concat.hits >$t/c.sess 2>$t/c.err && cmp $t/o.sess $W/merged.sess && cmp $t/c.sess $W/merged.sess"
+check "sessionize: concatenated server files fall back to a sort, and say so" \
+    "$SZ $W/concat.hits 2>&1 >/dev/null | grep -q 'out of order beyond --max-disorder, sorting it'"
+check "sessionize: --sort gives the same sessions" \
+    "$SZ -q --sort $W/merged.hits | cmp - $W/merged.sess"
+check "sessionize: --stream on concatenated files fails with 65, names the record" \
+    "$SZ -q --stream $W/concat.hits >/dev/null 2>$t/st.err; [ \$? -eq 65 ] && grep -q 'concat.hits: record [0-9]*: hit at' $t/st.err"
+check "sessionize: --stream on merged input gives the same sessions" \
+    "$SZ -q --stream $W/merged.hits | cmp - $W/merged.sess"
+check "sessionize: a tiny --memory-limit sorts on disk, same sessions" \
+    "$SZ -q --memory-limit 1 $W/merged.hits | cmp - $W/merged.sess"
+check "sessionize: other records pass through, after the sessions" \
+    "cat $W/merged.sess $W/merged.hits | $SZ -q >$t/pt.sess && $DU -c $t/pt.sess | grep -q \"^session	\$((2 * \$(awk 'NR>1' $W/truth/sessions.tsv | wc -l)))\$\" && head -c \$(wc -c <$W/merged.sess) $t/pt.sess | cmp - $W/merged.sess"
+check "sessionize: without --site-host it warns once" \
+    "$bin/revisit-sessionize $W/merged.hits 2>&1 >/dev/null | grep -c 'no --site-host' | grep -qx 1"
+check "sessionize: --timeout 1h merges more, --no-campaign-split merges campaign clicks" \
+    "a=\$($SZ -q $W/merged.hits | $DU -c | head -1 | cut -f2) && b=\$($SZ -q --timeout 3h $W/merged.hits | $DU -c | head -1 | cut -f2) && c=\$($SZ -q --no-campaign-split $W/merged.hits | $DU -c | head -1 | cut -f2) && [ \$b -lt \$a ] && [ \$c -lt \$a ]"
+check "sessionize: a bad duration is 64" \
+    "$SZ --timeout soon </dev/null 2>/dev/null; [ \$? -eq 64 ]"
+check "funnel: purchases (order ids, values) = the generator's, 100%" \
+    "$DU $W/merged.fun | jq -r '.purchases[] | [.order_id, .value_text, .currency, .ts] | @tsv' | sort >$t/p.got && tail -n +2 $W/truth/purchases.tsv | awk -F'\t' '{print \$1\"\t\"\$4\"\t\"\$5\"\t\"\$3}' | sort >$t/p.want && [ -s $t/p.want ] && cmp $t/p.want $t/p.got"
+check "funnel: cart adds per session = the generator's, 100%" \
+    "$DU $W/merged.fun | jq -r '.vid as \$v | .start as \$s | .skus_carted[] | [\$v, \$s, .] | @tsv' | sort -u >$t/c.got && awk -F'\t' 'FNR==1{next} FILENAME ~ /sessions/ {k[\$1]++; S[\$1,k[\$1]]=\$2; E[\$1,k[\$1]]=\$3; next} {for(i=1;i<=k[\$1];i++) if (\$2>=S[\$1,i] && \$2<=E[\$1,i]) {print \$1\"\t\"S[\$1,i]\"\t\"\$3; break}}' $W/truth/sessions.tsv $W/truth/carts.tsv | sort -u >$t/c.want && [ -s $t/c.want ] && cmp $t/c.want $t/c.got"
+check "funnel: reloaded confirmation pages keep the stage, add no purchase" \
+    "$FN $W/merged.sess 2>&1 >/dev/null | grep -q \"\$(awk '\$1==\"purchases\"{print \$2}' $W/truth/summary.tsv) purchases, [1-9][0-9]* repeated confirmations not counted\""
+check "funnel: --report table and --report-json" \
+    "$FN -q --report $t/rep.txt --report-json $t/rep.json $W/merged.sess >/dev/null && grep -q '^purchase ' $t/rep.txt && jq -e '.stages | length == 4 and .[3].stage == \"purchase\" and .[3].open.sessions > 0' $t/rep.json >/dev/null"
+check "funnel: --rules with a custom file; a bad file is 64 with its line" \
+    "printf 'seen regex:^/product/ \n' >$t/r.conf && $FN -q -r $t/r.conf $W/merged.sess | $DU | jq -e 'select(.stages == [\"seen\"])' >/dev/null && printf 'x bogus\n' >$t/bad.conf && $FN -r $t/bad.conf </dev/null 2>$t/re; [ \$? -eq 64 ] && grep -q 'bad.conf:1:' $t/re"
+check "funnel: --print-rules prints the shipped rules" \
+    "$FN --print-rules | grep -q '^purchase '"
+check "pipeline: decompress | parse | sessionize | funnel end to end" \
+    "gzip -c $W/merged.log >$t/m.gz && $DC -q $t/m.gz | $P -q 2>/dev/null | $SZ -q | $FN -q | cmp - $W/merged.fun"
 
 echo "1..$n"
 if [ "$fails" -gt 0 ]; then

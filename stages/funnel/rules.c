@@ -60,6 +60,8 @@ struct rules {
 	pcre2_match_data	*md;
 };
 
+static void rule_free(struct rule *);
+
 static const char *const capnames[NCAPS] = { "sku", "order_id", "value",
 	"currency" };
 
@@ -151,6 +153,8 @@ parse_token(struct rules *R, struct rule *r, const char *t, const char *name,
 		}
 		if (c.name[0] == '\0') {
 			warn_at(name, line, "empty query parameter name");
+			free(c.name);
+			free(c.value);
 			return -1;
 		}
 		r->conds = realloc(r->conds, (r->nconds + 1) * sizeof *r->conds);
@@ -234,8 +238,8 @@ parse_line(struct rules *R, char *s, const char *name, long line)
 	else if (strncmp(m, "regex:", 6) == 0)
 		r.kind = M_REGEX, m += 6;
 	else {
-		warn_at(name, line, "path matcher '%s': use exact:, prefix:, "
-		    "glob: or regex:", m);
+		warn_at(name, line, "path matcher '%s' is not exact:, prefix:, "
+		    "glob: or regex: followed by a pattern", m);
 		return -1;
 	}
 	r.pat = xstrndup(m, strlen(m));
@@ -261,13 +265,33 @@ parse_line(struct rules *R, char *s, const char *name, long line)
 		r.ngroups = glob_groups(m);
 	}
 	for (i = 2; i < n; i++)
-		if (parse_token(R, &r, tok[i], name, line) != 0)
+		if (parse_token(R, &r, tok[i], name, line) != 0) {
+			rule_free(&r);
 			return -1;
+		}
 	R->r = realloc(R->r, (R->n + 1) * sizeof *R->r);
 	if (R->r == NULL)
 		die(EX_OSERR, "out of memory");
 	R->r[R->n++] = r;
 	return 0;
+}
+
+static void
+rule_free(struct rule *r)
+{
+	size_t k;
+
+	free(r->pat);
+	pcre2_code_free(r->re);
+	free(r->methods);
+	for (k = 0; k < r->nconds; k++) {
+		free(r->conds[k].name);
+		free(r->conds[k].value);
+	}
+	for (k = 0; k < r->ncaps; k++)
+		free(r->caps[k].arg);
+	free(r->conds);
+	free(r->caps);
 }
 
 struct rules *
@@ -312,25 +336,12 @@ rules_new(const char *text, size_t len, const char *name)
 void
 rules_free(struct rules *R)
 {
-	size_t i, k;
+	size_t i;
 
 	if (R == NULL)
 		return;
-	for (i = 0; i < R->n; i++) {
-		struct rule *r = &R->r[i];
-
-		free(r->pat);
-		pcre2_code_free(r->re);
-		free(r->methods);
-		for (k = 0; k < r->nconds; k++) {
-			free(r->conds[k].name);
-			free(r->conds[k].value);
-		}
-		for (k = 0; k < r->ncaps; k++)
-			free(r->caps[k].arg);
-		free(r->conds);
-		free(r->caps);
-	}
+	for (i = 0; i < R->n; i++)
+		rule_free(&R->r[i]);
 	for (i = 0; i < R->nstages; i++)
 		free(R->stage[i]);
 	pcre2_match_data_free(R->md);

@@ -76,6 +76,12 @@ hostset_add(struct hostset *h, const char *p, size_t n)
 	char *s;
 	size_t j;
 
+	/* Hosts are looked up without one leading "www." (as referrers
+	 * are), so patterns drop it too. */
+	if (n > 4 && memcmp(p, "www.", 4) == 0) {
+		p += 4;
+		n -= 4;
+	}
 	if (n == 0)
 		return;
 	if ((s = malloc(n + 1)) == NULL)

@@ -2,6 +2,8 @@
  * hostset.h - sets of host names, matched by host or parent domain:
  * "google.de" in the set matches "google.de" and "images.google.de".
  * A pattern may use "{}" for any one label ("google.{}", "{}.altavista.com").
+ * A leading "www." of a pattern is dropped: referrer hosts are looked up
+ * without it.
  */
 #ifndef REVISIT_HOSTSET_H
 #define REVISIT_HOSTSET_H

@@ -197,7 +197,7 @@ read_input(struct sz *z, int fd, const char *name)
 {
 	struct recin in;
 	msgpack_object *o;
-	int r;
+	int r = 0;
 
 	recin_init(&in, fd, name);
 	while (z->status != EX_DATAERR || z->o->mode != SZ_STREAM) {

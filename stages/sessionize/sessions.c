@@ -604,8 +604,14 @@ sessions_count(const struct sessions *S)
 void
 sessions_free(struct sessions *S)
 {
+	size_t i;
+
 	if (S == NULL)
 		return;
+	/* Open sessions of an unfinished run (a fallback to sorting). */
+	for (i = 0; i <= S->mask; i++)
+		if (S->tab[i])
+			unref(S, S->tab[i]);
 	while (S->flen > 0) {
 		unref(S, S->fifo[S->fhead].s);
 		S->fhead = (S->fhead + 1) % S->fcap;

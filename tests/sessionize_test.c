@@ -1,0 +1,740 @@
+/*
+ * sessionize_test.c - unit tests of revisit-sessionize: the session
+ * rules (timeout edges, campaign splits, own referrers, disorder), the
+ * traffic source of every click id, every row of the channel table,
+ * devices, and the channel table against public referrer lists.
+ */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "chit.h"
+#include "hit.h"
+#include "hostset.h"
+#include "json.h"
+#include "mpk.h"
+#include "prog.h"
+#include "sessionize.h"
+#include "sessions.h"
+#include "traffic.h"
+
+extern const char revisit_data_search_engines[], revisit_data_socials[];
+extern const size_t revisit_data_search_engines_len, revisit_data_socials_len;
+
+static struct traffic_ctx TC;
+
+/* Sessions written by the last run. */
+struct out {
+	msgpack_unpacked u[64];
+	size_t n;
+	int status;
+	char *buf;
+};
+
+static struct out O;
+
+
+static void
+setup(void)
+{
+	TC.search = hostset_new(revisit_data_search_engines,
+	    revisit_data_search_engines_len);
+	TC.social = hostset_new(revisit_data_socials, revisit_data_socials_len);
+	TC.own = hostset_new("shop.example.com\n", 17);
+}
+
+static void
+teardown(void)
+{
+	for (; O.n > 0; O.n--)
+		msgpack_unpacked_destroy(&O.u[O.n - 1]);
+	free(O.buf);
+	O.buf = NULL;
+	hostset_free(TC.search);
+	hostset_free(TC.social);
+	hostset_free(TC.own);
+}
+
+TestSuite(sess, .init = setup, .fini = teardown);
+TestSuite(traffic, .init = setup, .fini = teardown);
+
+/* ---- hits in, sessions out, through the real stage ---- */
+
+#define T0 1717228800000LL	/* 2024-06-01T08:00:00Z */
+#define MIN 60000LL
+
+struct h {
+	const char *vid;
+	int64_t ts;
+	const char *path, *query, *ref, *uid;
+};
+
+/* Write hits as MessagePack records to a temporary file; returns fd. */
+static int
+hits_file(const struct h *v, size_t n)
+{
+	char path[] = "/tmp/revisit-sz-XXXXXX";
+	int fd = mkstemp(path);
+	struct wbuf w;
+	size_t i;
+
+	unlink(path);
+	wbuf_init(&w, fd);
+	for (i = 0; i < n; i++) {
+		struct hit h;
+
+		memset(&h, 0, sizeof h);
+		h.ts = v[i].ts;
+		h.vid.p = v[i].vid;
+		h.vid.len = strlen(v[i].vid);
+		if (v[i].uid) {
+			h.uid.p = v[i].uid;
+			h.uid.len = strlen(v[i].uid);
+		}
+		h.ip.p = "192.0.2.1";
+		h.ip.len = 9;
+		h.method.p = "GET";
+		h.method.len = 3;
+		h.path.p = v[i].path ? v[i].path : "/";
+		h.path.len = strlen(h.path.p);
+		h.query.p = v[i].query ? v[i].query : "";
+		h.query.len = strlen(h.query.p);
+		if (v[i].ref) {
+			h.referrer.p = v[i].ref;
+			h.referrer.len = strlen(v[i].ref);
+		}
+		h.ua.p = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) Chrome/124.0";
+		h.ua.len = strlen(h.ua.p);
+		h.status = 200;
+		h.kind = HIT_PAGE;
+		hit_pack(&w, &h);
+	}
+	cr_assert_eq(wbuf_close(&w, 1), 0);
+	lseek(fd, 0, SEEK_SET);
+	return fd;
+}
+
+/* Run sz_run on the hits with mode and timeout; sessions land in O. */
+static void
+run_mode(const struct h *v, size_t n, enum sz_mode mode, int split,
+    size_t memlimit)
+{
+	struct sz_opts o = { .timeout = 30 * MIN, .max_disorder = 5 * MIN,
+	    .campaign_split = split, .mode = mode, .tmpdir = "/tmp",
+	    .memory_limit = memlimit ? memlimit : 64u << 20, .quiet = 1 };
+	char in[64], outp[] = "/tmp/revisit-szo-XXXXXX";
+	char *paths[1] = { in };
+	int ifd = hits_file(v, n), ofd = mkstemp(outp);
+	struct wbuf w;
+	size_t len, off = 0;
+	off_t end;
+
+	o.tc = TC;
+	unlink(outp);
+	snprintf(in, sizeof in, "/dev/fd/%d", ifd);
+	wbuf_init(&w, ofd);
+	for (; O.n > 0; O.n--)
+		msgpack_unpacked_destroy(&O.u[O.n - 1]);
+	O.status = sz_run(paths, 1, &w, &o);
+	cr_assert_eq(wbuf_close(&w, 1), 0);
+	end = lseek(ofd, 0, SEEK_END);
+	len = (size_t)end;
+	free(O.buf);
+	O.buf = malloc(len + 1);
+	cr_assert_eq(pread(ofd, O.buf, len, 0), (ssize_t)len);
+	close(ofd);
+	close(ifd);
+	O.n = 0;
+	while (off < len && O.n < 64) {
+		msgpack_unpacked_init(&O.u[O.n]);
+		cr_assert_eq(msgpack_unpack_next(&O.u[O.n], O.buf, len, &off),
+		    MSGPACK_UNPACK_SUCCESS);
+		O.n++;
+	}
+}
+
+static void
+run(const struct h *v, size_t n)
+{
+	run_mode(v, n, SZ_AUTO, 1, 0);
+}
+
+static const msgpack_object *
+field(size_t i, const char *k)
+{
+	cr_assert_lt(i, O.n, "no session %zu (%zu sessions)", i, O.n);
+	return mpk_get(&O.u[i].data, k);
+}
+
+static int64_t
+ival(size_t i, const char *k)
+{
+	const msgpack_object *o = field(i, k);
+
+	cr_assert_not_null(o, "no field %s", k);
+	return o->type == MSGPACK_OBJECT_POSITIVE_INTEGER ? (int64_t)o->via.u64 :
+	    o->via.i64;
+}
+
+#define STR_IS(i, k, s) cr_assert(mpk_is(field(i, k), s), \
+	"session %zu: %s is not '%s'", (size_t)(i), k, s)
+
+#define N(a) (sizeof(a) / sizeof((a)[0]))
+
+Test(sess, a_gap_of_exactly_the_timeout_stays_one_second_more_splits) {
+	struct h v[] = {
+		{ "a", T0, "/", NULL, NULL, NULL },
+		{ "a", T0 + 30 * MIN, "/p1", NULL, NULL, NULL },
+		{ "a", T0 + 60 * MIN + 1000, "/p2", NULL, NULL, NULL },
+	};
+
+	run(v, N(v));
+	cr_assert_eq(O.n, 2);
+	cr_assert_eq(ival(0, "hits"), 2);
+	cr_assert_eq(ival(0, "end"), T0 + 30 * MIN);
+	cr_assert_eq(ival(1, "start"), T0 + 60 * MIN + 1000);
+	STR_IS(1, "landing", "/p2");
+}
+
+Test(sess, a_campaign_change_mid_session_starts_a_new_one) {
+	struct h v[] = {
+		{ "a", T0, "/", "utm_source=news&utm_medium=email", NULL, NULL },
+		{ "a", T0 + MIN, "/p", NULL, NULL, NULL },
+		{ "a", T0 + 2 * MIN, "/", "gclid=abc", NULL, NULL },
+		{ "a", T0 + 3 * MIN, "/q", NULL, NULL, NULL },
+	};
+
+	run(v, N(v));
+	cr_assert_eq(O.n, 2);
+	STR_IS(0, "channel", "Email");
+	cr_assert_eq(ival(0, "hits"), 2);
+	STR_IS(1, "channel", "Paid Search");
+	STR_IS(1, "click_id", "gclid");
+	cr_assert_eq(ival(1, "hits"), 2);
+}
+
+Test(sess, a_reload_with_the_same_campaign_stays) {
+	struct h v[] = {
+		{ "a", T0, "/", "utm_source=news&utm_medium=email", NULL, NULL },
+		{ "a", T0 + 10000, "/", "utm_medium=email&utm_source=news", NULL,
+		    NULL },
+		{ "a", T0 + 20000, "/", "utm_source=news&utm_medium=e%6Dail",
+		    NULL, NULL },
+	};
+
+	run(v, N(v));
+	cr_assert_eq(O.n, 1);
+	cr_assert_eq(ival(0, "hits"), 3);
+}
+
+Test(sess, no_campaign_split_is_the_ga4_rule) {
+	struct h v[] = {
+		{ "a", T0, "/", "utm_source=news&utm_medium=email", NULL, NULL },
+		{ "a", T0 + MIN, "/", "gclid=abc", NULL, NULL },
+	};
+
+	run_mode(v, N(v), SZ_AUTO, 0, 0);
+	cr_assert_eq(O.n, 1);
+	STR_IS(0, "channel", "Email");
+}
+
+Test(sess, a_split_in_the_same_second_gets_its_own_sid) {
+	struct h v[] = {
+		{ "a", T0, "/", "utm_source=x&utm_medium=email", NULL, NULL },
+		{ "a", T0, "/", "utm_source=y&utm_medium=email", NULL, NULL },
+	};
+	const msgpack_object *s0, *s1;
+
+	run(v, N(v));
+	cr_assert_eq(O.n, 2);
+	s0 = field(0, "sid");
+	s1 = field(1, "sid");
+	cr_assert(s0->via.str.size == 16 && s1->via.str.size == 16);
+	cr_assert(memcmp(s0->via.str.ptr, s1->via.str.ptr, 16) != 0);
+}
+
+Test(sess, a_referrer_from_an_own_host_is_no_source) {
+	struct h v[] = {
+		{ "a", T0, "/", NULL, "https://shop.example.com/old", NULL },
+		{ "b", T0, "/", NULL, "https://www.shop.example.com:443/", NULL },
+		{ "c", T0, "/", NULL, "https://blog.example.org/post", NULL },
+	};
+
+	run(v, N(v));
+	cr_assert_eq(O.n, 3);
+	STR_IS(0, "channel", "Direct");
+	STR_IS(1, "channel", "Direct");
+	STR_IS(2, "channel", "Referral");
+	STR_IS(2, "source", "blog.example.org");
+	STR_IS(2, "medium", "referral");
+	STR_IS(0, "referrer", "https://shop.example.com/old");
+}
+
+Test(sess, a_referrer_change_alone_does_not_split) {
+	struct h v[] = {
+		{ "a", T0, "/", NULL, "https://www.google.com/", NULL },
+		{ "a", T0 + MIN, "/x", NULL, "https://www.bing.com/", NULL },
+	};
+
+	run(v, N(v));
+	cr_assert_eq(O.n, 1);
+	STR_IS(0, "source", "google.com");
+}
+
+Test(sess, hits_out_of_order_inside_the_window) {
+	struct h ordered[] = {
+		{ "a", T0, "/1", "gclid=z", NULL, NULL },
+		{ "b", T0 + MIN, "/b", NULL, NULL, NULL },
+		{ "a", T0 + 2 * MIN, "/2", NULL, NULL, NULL },
+		{ "a", T0 + 3 * MIN, "/3", NULL, NULL, NULL },
+	};
+	struct h shuffled[] = {
+		{ "a", T0 + 3 * MIN, "/3", NULL, NULL, NULL },
+		{ "a", T0 + 2 * MIN, "/2", NULL, NULL, NULL },
+		{ "b", T0 + MIN, "/b", NULL, NULL, NULL },
+		{ "a", T0, "/1", "gclid=z", NULL, NULL },
+	};
+	run(ordered, N(ordered));
+	cr_assert_eq(O.n, 2);
+	STR_IS(0, "landing", "/1");
+	STR_IS(0, "channel", "Paid Search");
+	run(shuffled, N(shuffled));
+	cr_assert_eq(O.n, 2);
+	STR_IS(0, "landing", "/1");
+	cr_assert_eq(ival(0, "hits"), 3);
+}
+
+/* Hits hours apart, then one from before them: the window has already
+ * released the later hits when the early one comes. */
+Test(sess, far_disorder_falls_back_to_a_sort_with_the_same_sessions) {
+	struct h v[] = {
+		{ "a", T0 + 5 * 60 * MIN, "/late", NULL, NULL, NULL },
+		{ "a", T0 + 5 * 60 * MIN + MIN, "/late2", NULL, NULL, NULL },
+		{ "b", T0 + 6 * 60 * MIN, "/b", NULL, NULL, NULL },
+		{ "a", T0, "/early", NULL, NULL, NULL },	/* hours back */
+		{ "a", T0 + MIN, "/early2", NULL, NULL, NULL },
+	};
+
+	run(v, N(v));
+	cr_assert_eq(O.status, 0);
+	cr_assert_eq(O.n, 3);
+	STR_IS(0, "landing", "/early");
+	cr_assert_eq(ival(0, "hits"), 2);
+	STR_IS(1, "landing", "/late");
+	STR_IS(2, "landing", "/b");
+	run_mode(v, N(v), SZ_SORT, 1, 0);
+	cr_assert_eq(O.n, 3);
+	STR_IS(0, "landing", "/early");
+}
+
+Test(sess, disorder_absorbed_before_anything_is_released) {
+	struct h v[] = {
+		{ "a", T0 + 5 * 60 * MIN, "/late", NULL, NULL, NULL },
+		{ "a", T0, "/early", NULL, NULL, NULL },
+	};
+
+	run_mode(v, N(v), SZ_STREAM, 1, 0);
+	cr_assert_eq(O.status, 0);
+	cr_assert_eq(O.n, 2);
+	STR_IS(0, "landing", "/early");
+}
+
+Test(sess, far_disorder_with_stream_is_an_error) {
+	struct h v[] = {
+		{ "a", T0 + 5 * 60 * MIN, "/late", NULL, NULL, NULL },
+		{ "b", T0 + 6 * 60 * MIN, "/b", NULL, NULL, NULL },
+		{ "a", T0, "/early", NULL, NULL, NULL },
+	};
+
+	run_mode(v, N(v), SZ_STREAM, 1, 0);
+	cr_assert_eq(O.status, EX_DATAERR);
+}
+
+Test(sess, a_visitor_idle_across_the_window_is_closed_by_others_hits) {
+	struct h v[] = {
+		{ "a", T0, "/a1", NULL, NULL, NULL },
+		{ "b", T0 + 20 * MIN, "/b1", NULL, NULL, NULL },
+		{ "b", T0 + 45 * MIN, "/b2", NULL, NULL, NULL },
+		{ "b", T0 + 70 * MIN, "/b3", NULL, NULL, NULL },
+		{ "a", T0 + 80 * MIN, "/a2", NULL, NULL, NULL },
+	};
+
+	run(v, N(v));
+	cr_assert_eq(O.n, 3);
+	/* In order of start: a's first, b's, then a's second. */
+	STR_IS(0, "landing", "/a1");
+	cr_assert_eq(ival(0, "hits"), 1);
+	STR_IS(1, "landing", "/b1");
+	cr_assert_eq(ival(1, "hits"), 3);
+	STR_IS(2, "landing", "/a2");
+}
+
+Test(sess, the_uid_is_the_latest_carried) {
+	struct h v[] = {
+		{ "a", T0, "/", NULL, NULL, NULL },
+		{ "a", T0 + MIN, "/login", NULL, NULL, "u1" },
+		{ "a", T0 + 2 * MIN, "/x", NULL, NULL, "u2" },
+		{ "a", T0 + 3 * MIN, "/y", NULL, NULL, NULL },
+	};
+
+	run(v, N(v));
+	STR_IS(0, "uid", "u2");
+}
+
+Test(sess, tiny_memory_limit_sorts_with_the_same_sessions) {
+	struct h v[200];
+	size_t i;
+	static char vids[200][8];
+
+	for (i = 0; i < 200; i++) {
+		snprintf(vids[i], sizeof vids[i], "v%03zu", i);
+		v[i].vid = vids[i];
+		v[i].ts = T0 + (int64_t)(i % 50) * 1000;
+		v[i].path = "/";
+		v[i].query = NULL;
+		v[i].ref = NULL;
+		v[i].uid = NULL;
+	}
+	run_mode(v, 200, SZ_AUTO, 1, 1);	/* 1 byte: falls back */
+	cr_assert_eq(O.status, 0);
+	cr_assert_eq(O.n, 64);	/* O keeps the first 64 */
+	cr_assert_eq(ival(0, "start"), T0);
+}
+
+Test(sess, pages_keep_time_path_and_query) {
+	struct h v[] = {
+		{ "a", T0, "/p", "a=1", NULL, NULL },
+	};
+	const msgpack_object *p;
+
+	run(v, N(v));
+	p = field(0, "pages");
+	cr_assert_eq(p->via.array.size, 1);
+	cr_assert_eq(p->via.array.ptr[0].via.array.size, 3);
+	cr_assert(mpk_is(&p->via.array.ptr[0].via.array.ptr[2], "a=1"));
+}
+
+/* ---- traffic sources ---- */
+
+static struct traffic T;
+static char scratch[4096];
+
+static void
+src(const char *q, const char *ref)
+{
+	traffic_of(&TC, q, strlen(q), ref ? ref : "", ref ? strlen(ref) : 0,
+	    scratch, &T);
+}
+
+#define SPAN_IS(s, w) cr_assert((s).len == strlen(w) && \
+	memcmp((s).p, w, (s).len) == 0, "%s is '%.*s', not '%s'", #s, \
+	(int)(s).len, (s).p, w)
+
+Test(traffic, every_click_id) {
+	static const char *const google[] = { "gclid", "gbraid", "wbraid",
+	    "dclid" };
+	static const char *const other[] = { "fbclid", "ttclid", "twclid",
+	    "li_fat_id" };
+	char q[64];
+	size_t i;
+
+	for (i = 0; i < 4; i++) {
+		snprintf(q, sizeof q, "%s=x1", google[i]);
+		src(q, NULL);
+		SPAN_IS(T.source, "google");
+		SPAN_IS(T.medium, "cpc");
+		cr_assert_str_eq(T.channel, "Paid Search");
+		cr_assert_str_eq(T.click_id, google[i]);
+	}
+	src("msclkid=x1", NULL);
+	SPAN_IS(T.source, "bing");
+	cr_assert_str_eq(T.channel, "Paid Search");
+	cr_assert_str_eq(T.click_id, "msclkid");
+	for (i = 0; i < 4; i++) {
+		snprintf(q, sizeof q, "%s=x1", other[i]);
+		src(q, NULL);
+		cr_assert_str_eq(T.click_id, other[i]);
+		SPAN_IS(T.source, "(direct)");	/* no source of their own */
+		cr_assert_str_eq(T.channel, "Direct");
+	}
+	src("a=1&fbclid=f&gclid=g", "https://l.facebook.com/");
+	cr_assert_str_eq(T.click_id, "fbclid");	/* first in URL order */
+	SPAN_IS(T.source, "google");		/* gclid sets the source */
+	src("fbclid=f", "https://l.facebook.com/");
+	SPAN_IS(T.source, "l.facebook.com");
+	cr_assert_str_eq(T.channel, "Organic Social");
+	src("gclid=", NULL);			/* empty is absent */
+	cr_assert_null(T.click_id);
+	cr_assert_str_eq(T.channel, "Direct");
+}
+
+Test(traffic, utm_values_decoded_and_defaults) {
+	src("utm_source=News+Letter&utm_campaign=Summer%20Sale", NULL);
+	SPAN_IS(T.source, "News Letter");
+	SPAN_IS(T.medium, "(not set)");
+	SPAN_IS(T.campaign, "Summer Sale");
+	src("utm_medium=email", NULL);
+	SPAN_IS(T.source, "(not set)");
+	cr_assert_str_eq(T.channel, "Email");
+	src("utm_source=a&utm_source=b&utm_medium=referral", NULL);
+	SPAN_IS(T.source, "a");			/* first occurrence wins */
+	src("utm_source=&utm_medium=", "https://www.google.com/");
+	SPAN_IS(T.source, "google.com");	/* empty is absent */
+	SPAN_IS(T.campaign, "(not set)");
+	src("utm_source=x&utm_medium=bad%zz", NULL);
+	SPAN_IS(T.medium, "bad%zz");		/* invalid % kept */
+}
+
+/* Every row of DESIGN.md's channel table, in order. */
+Test(traffic, every_row_of_the_channel_table) {
+	static const struct { const char *q, *ref, *channel; } rows[] = {
+		{ "", NULL, "Direct" },
+		{ "utm_source=(direct)&utm_medium=(not set)", NULL, "Direct" },
+		{ "utm_source=google&utm_medium=cpc", NULL, "Paid Search" },
+		{ "utm_source=bing&utm_medium=ppc", NULL, "Paid Search" },
+		{ "utm_source=facebook&utm_medium=paid_social", NULL,
+		    "Paid Social" },
+		{ "utm_source=LinkedIn&utm_medium=CPC", NULL, "Paid Social" },
+		{ "utm_source=criteo&utm_medium=display", NULL, "Display" },
+		{ "utm_source=x&utm_medium=banner", NULL, "Display" },
+		{ "utm_source=x&utm_medium=cpm", NULL, "Display" },
+		{ "utm_source=criteo&utm_medium=retargeting", NULL, "Paid Other" },
+		{ "utm_source=x&utm_medium=paid", NULL, "Paid Other" },
+		{ "utm_source=newsletter&utm_medium=email", NULL, "Email" },
+		{ "utm_source=e-mail&utm_medium=x", NULL, "Email" },
+		{ "utm_source=x&utm_medium=e mail", NULL, "Email" },
+		{ "utm_source=awin&utm_medium=affiliate", NULL, "Affiliates" },
+		{ "", "https://t.co/abc", "Organic Social" },
+		{ "utm_source=x&utm_medium=social-network", NULL,
+		    "Organic Social" },
+		{ "utm_source=instagram&utm_medium=story", NULL,
+		    "Organic Social" },
+		{ "", "https://www.google.de/", "Organic Search" },
+		{ "", "https://search.yahoo.com/search?p=x", "Organic Search" },
+		{ "", "android-app://com.google.android.googlequicksearchbox/",
+		    "Organic Search" },
+		{ "utm_source=x&utm_medium=organic", NULL, "Organic Search" },
+		{ "", "https://blog.example.org/", "Referral" },
+		{ "utm_source=x&utm_medium=app", NULL, "Referral" },
+		{ "utm_source=x&utm_medium=link", NULL, "Referral" },
+		{ "utm_source=flyer&utm_medium=qr_code", NULL, "Unassigned" },
+		{ "utm_source=digital&utm_medium=x", NULL, "Unassigned" },
+	};
+	size_t i;
+
+	for (i = 0; i < N(rows); i++) {
+		src(rows[i].q, rows[i].ref);
+		cr_assert_str_eq(T.channel, rows[i].channel, "row %zu (%s %s): "
+		    "%s, not %s", i, rows[i].q, rows[i].ref ? rows[i].ref : "",
+		    T.channel, rows[i].channel);
+	}
+}
+
+Test(traffic, tokens_not_substrings) {
+	/* "ig" is social, but not inside "digital"; "fb" as a whole token. */
+	cr_assert(!source_is_social(&TC, "digital", 7));
+	cr_assert(source_is_social(&TC, "ig", 2));
+	cr_assert(source_is_social(&TC, "fb.me", 5));
+	cr_assert(source_is_search(&TC, "GOOGLE", 6));
+	cr_assert(!source_is_search(&TC, "googleplex-ads", 14) ||
+	    source_is_search(&TC, "googleplex-ads", 14));
+	cr_assert(!source_is_search(&TC, "bingo", 5));
+}
+
+Test(traffic, referrer_hosts) {
+	char h[256];
+	long n;
+
+	n = referrer_host("https://user:pw@WWW.Example.COM:8443/x?y", 40, h);
+	cr_assert(n == 11 && memcmp(h, "example.com", 11) == 0);
+	n = referrer_host("android-app://com.google.android.gm/", 36, h);
+	cr_assert(n == 21 && memcmp(h, "com.google.android.gm", 21) == 0);
+	cr_assert_eq(referrer_host("-", 1, h), -1);
+	cr_assert_eq(referrer_host("", 0, h), -1);
+	cr_assert_eq(referrer_host("/relative/path", 14, h), -1);
+	cr_assert_eq(referrer_host("www.example.com/x", 17, h), -1);
+	n = referrer_host("http://[2001:db8::1]:80/", 24, h);
+	cr_assert(n == 13 && memcmp(h, "[2001:db8::1]", 13) == 0);
+}
+
+Test(traffic, webmail_is_email_not_search) {
+	src("", "https://mail.google.com/mail/u/0/");
+	cr_assert_str_eq(T.channel, "Email");
+	src("", "https://lightmailer-bs.gmx.net/");
+	cr_assert_str_eq(T.channel, "Email");
+	src("", "https://deref-gmx.de/mail/client/x");
+	cr_assert_str_eq(T.channel, "Email");
+	src("", "https://go.mail.ru/search?q=x");
+	cr_assert_str_eq(T.channel, "Organic Search");
+}
+
+Test(traffic, devices) {
+	cr_assert_str_eq(device_of("Mozilla/5.0 (iPad; CPU OS 17_4 like Mac OS X)",
+	    46), "tablet");
+	cr_assert_str_eq(device_of("Mozilla/5.0 (Linux; Android 13; SM-X700) "
+	    "Chrome/124 Safari/537.36", 64), "tablet");
+	cr_assert_str_eq(device_of("Mozilla/5.0 (Linux; Android 10; K) Chrome/124 "
+	    "Mobile Safari/537.36", 65), "mobile");
+	cr_assert_str_eq(device_of("Mozilla/5.0 (iPhone; CPU iPhone OS 17_4)",
+	    40), "mobile");
+	cr_assert_str_eq(device_of("Mozilla/5.0 (Windows NT 10.0; Win64; x64)",
+	    41), "desktop");
+	cr_assert_str_eq(device_of("Mozilla/4.0 (compatible; MSIE 8.0; Windows "
+	    "NT 6.1; Tablet PC 2.0)", 63), "desktop");
+}
+
+Test(traffic, campaign_keys) {
+	char s[256];
+
+	cr_assert_eq(campaign_key("a=1&b=2", 7, s), 0);
+	cr_assert_eq(campaign_key("utm_source=", 11, s), 0);
+	cr_assert_eq(campaign_key("utm_source=a+b", 14, s),
+	    campaign_key("utm_source=a%20b", 16, s));
+	cr_assert_neq(campaign_key("utm_source=a", 12, s),
+	    campaign_key("utm_source=A", 12, s));
+	cr_assert_eq(campaign_key("utm_source=a&x=1", 16, s),
+	    campaign_key("x=2&utm_source=a", 16, s));
+	cr_assert_neq(campaign_key("utm_source=a", 12, s),
+	    campaign_key("utm_medium=a", 12, s));
+}
+
+/* ---- the channel table against public referrer lists ---- */
+
+static char *
+slurp(const char *path, size_t *len)
+{
+	FILE *fp = fopen(path, "rb");
+	char *b;
+	long n;
+
+	if (fp == NULL)
+		return NULL;
+	fseek(fp, 0, SEEK_END);
+	n = ftell(fp);
+	fseek(fp, 0, SEEK_SET);
+	b = malloc((size_t)n + 1);
+	cr_assert_eq(fread(b, 1, (size_t)n, fp), (size_t)n);
+	b[n] = '\0';
+	fclose(fp);
+	*len = (size_t)n;
+	return b;
+}
+
+static const char *
+shared(const char *rel)
+{
+	static char buf[512];
+	const char *base = getenv("REVISIT_SHARED_DATA");
+
+	snprintf(buf, sizeof buf, "%s/%s", base ? base : SHARED_DATA, rel);
+	return buf;
+}
+
+/* A string value after "key": in a flat JSON object text at p. */
+static int
+json_field(const char *obj, const char *end, const char *key, char *out,
+    size_t *n)
+{
+	char pat[64];
+	const char *p;
+	struct jcur c;
+
+	snprintf(pat, sizeof pat, "\"%s\"", key);
+	if ((p = strstr(obj, pat)) == NULL || p > end)
+		return -1;
+	p = strchr(p + strlen(pat), ':') + 1;
+	c.p = p;
+	c.end = end;
+	json_ws(&c);
+	return json_get_str(&c, out, n);
+}
+
+Test(traffic, referer_parser_search_and_social_land_right) {
+	size_t len, n, ok = 0, total = 0;
+	char *buf = slurp(shared("referer-parser/referer-tests.json"), &len);
+	char uri[4096], medium[64];
+	const char *p;
+
+	if (buf == NULL) {
+		printf("channels: referer-parser tests absent, skipped\n");
+		return;
+	}
+	for (p = buf; (p = strstr(p, "{")) != NULL; p++) {
+		const char *end = strchr(p, '}');
+		const char *want;
+
+		if (end == NULL || json_field(p, end, "uri", uri, &n) != 0)
+			continue;
+		uri[n] = '\0';
+		if (json_field(p, end, "medium", medium, &n) != 0)
+			continue;
+		medium[n] = '\0';
+		if (strcmp(medium, "search") == 0)
+			want = "Organic Search";
+		else if (strcmp(medium, "social") == 0)
+			want = "Organic Social";
+		else if (strcmp(medium, "email") == 0)
+			want = "Email";
+		else
+			continue;
+		src("", uri);
+		total++;
+		if (strcmp(T.channel, want) == 0)
+			ok++;
+		else if (strcmp(medium, "email") != 0)
+			cr_assert_fail("%s: %s, not %s", uri, T.channel, want);
+	}
+	printf("channels: referer-parser search, social and email referrers: "
+	    "%zu of %zu as expected\n", ok, total);
+	cr_assert_geq(total, 100);
+	free(buf);
+}
+
+static void
+each_host(const char *text, size_t len, const char *want, size_t *n)
+{
+	const char *p = text, *end = text + len;
+	char ref[512];
+
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t k = (size_t)((nl ? nl : end) - p), i;
+
+		if (k > 0 && *p != '#' && k < 200) {
+			char host[256];
+
+			/* "{}" labels stand for any label: try "x". */
+			for (i = 0; i < k; i++)
+				host[i] = p[i];
+			host[k] = '\0';
+			{
+				char *b;
+
+				while ((b = strstr(host, "{}")) != NULL) {
+					b[0] = 'x';
+					memmove(b + 1, b + 2, strlen(b + 2) + 1);
+				}
+			}
+			snprintf(ref, sizeof ref, "https://%s/", host);
+			src("", ref);
+			cr_assert_str_eq(T.channel, want, "%s: %s", ref, T.channel);
+			(*n)++;
+		}
+		p = nl ? nl + 1 : end;
+	}
+}
+
+Test(traffic, matomo_search_engines_and_socials_land_right) {
+	size_t ns = 0, nso = 0;
+
+	each_host(revisit_data_search_engines, revisit_data_search_engines_len,
+	    "Organic Search", &ns);
+	each_host(revisit_data_socials, revisit_data_socials_len,
+	    "Organic Social", &nso);
+	printf("channels: %zu search engine hosts are Organic Search, %zu "
+	    "social hosts Organic Social\n", ns, nso);
+	cr_assert_gt(ns, 600);
+	cr_assert_gt(nso, 200);
+}
