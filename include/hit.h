@@ -8,7 +8,6 @@
 #ifndef REVISIT_HIT_H
 #define REVISIT_HIT_H
 
-#include <msgpack.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -43,9 +42,17 @@ extern const char *const hit_kind_names[];	/* "page", "asset", "bot" */
 /* Append h to w as a MessagePack map with "type": "hit". */
 void	hit_pack(struct wbuf *w, const struct hit *);
 /*
- * Read a hit record; strings point into o. Returns 0, or -1 if o is not
- * a well-formed hit (missing ts, vid, status or kind).
+ * Read a hit record from its MessagePack bytes; strings point into rec.
+ * Returns 0, or -1 if it is not a well-formed hit record (a map with
+ * type "hit", ts, vid, status and kind).
  */
-int	hit_unpack(const msgpack_object *o, struct hit *);
+int	hit_decode(const char *rec, size_t len, struct hit *);
+/*
+ * The same on a buffer that starts with a record: 0 and *used set to its
+ * length; MPC_SHORT when the buffer ends inside it; MPC_BAD when it is
+ * not a hit record (or not MessagePack: frame it with mpc_skip to know).
+ */
+int	hit_decode_prefix(const char *buf, size_t len, struct hit *,
+	    size_t *used);
 
 #endif

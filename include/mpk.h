@@ -62,6 +62,31 @@ mpw_map(char *p, size_t n)
 }
 
 static inline char *
+mpw_array(char *p, size_t n)
+{
+	if (n < 16) {
+		*p++ = (char)(0x90 | n);
+		return p;
+	}
+	if (n < 65536) {
+		*p++ = (char)0xdc;
+		return mpw_be(p, n, 2);
+	}
+	*p++ = (char)0xdd;
+	return mpw_be(p, n, 4);
+}
+
+static inline char *
+mpw_double(char *p, double d)
+{
+	uint64_t u;
+
+	memcpy(&u, &d, sizeof u);
+	*p++ = (char)0xcb;
+	return mpw_be(p, u, 8);
+}
+
+static inline char *
 mpw_str(char *p, const char *s, size_t n)
 {
 	if (n < 32) {

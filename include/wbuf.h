@@ -28,6 +28,9 @@ struct wbuf {
 
 /* Write to fd (not owned unless opened by wbuf_open_atomic). */
 void	wbuf_init(struct wbuf *, int fd);
+/* The same with a buffer of cap bytes (its pages are only touched as
+ * they fill, so a large cap costs memory only when used). */
+void	wbuf_init_cap(struct wbuf *, int fd, size_t cap);
 
 /*
  * Open path for writing as a new file: the data goes to a temporary file
@@ -113,6 +116,13 @@ int	wbuf_finish(struct wbuf *, int status, const char *what);
  * a larger pipe buffer. Dies with EX_IOERR if the file cannot be created.
  */
 void	stage_output(struct wbuf *, const char *path);
+
+/*
+ * Append the whole of file fd (from its start) to w, in the kernel where
+ * it can (splice to a pipe, copy_file_range to a file). 0, or -1 with
+ * errno set.
+ */
+int	wbuf_copy_file(struct wbuf *, int fd);
 
 /* Ask for a 1 MiB pipe buffer on fd if it is a pipe: fewer context
  * switches between stages. Failure is harmless and ignored. */

@@ -13,6 +13,7 @@
 #include "hash.h"
 #include "hit.h"
 #include "json.h"
+#include "mpc.h"
 #include "mpk.h"
 #include "prog.h"
 #include "timeparse.h"
@@ -330,7 +331,7 @@ Test(hit, pack_unpack_round_trip) {
 	msgpack_unpacked_init(&u);
 	cr_assert_eq(msgpack_unpack_next(&u, buf, n, &off), MSGPACK_UNPACK_SUCCESS);
 	cr_assert_eq(off, n);
-	cr_assert_eq(hit_unpack(&u.data, &h), 0);
+	cr_assert_eq(hit_decode(buf, n, &h), 0);
 	cr_assert_eq(h.ts, sample.ts);
 	cr_assert_eq(h.bytes, sample.bytes);
 	cr_assert_eq(h.status, 200);
@@ -343,21 +344,85 @@ Test(hit, pack_unpack_round_trip) {
 	free(buf);
 }
 
-Test(hit, unpack_rejects_records_without_ts) {
+Test(hit, decode_rejects_records_without_ts_or_not_hits) {
 	msgpack_sbuffer sb;
 	msgpack_packer pk;
-	msgpack_unpacked u;
 	struct hit h;
 
 	msgpack_sbuffer_init(&sb);
 	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-	msgpack_pack_map(&pk, 1);
+	msgpack_pack_map(&pk, 2);
+	mpk_cstr(&pk, "type");
+	mpk_cstr(&pk, "hit");
 	mpk_cstr(&pk, "vid");
 	mpk_cstr(&pk, "x");
-	msgpack_unpacked_init(&u);
-	msgpack_unpack_next(&u, sb.data, sb.size, NULL);
-	cr_assert_eq(hit_unpack(&u.data, &h), -1);
-	msgpack_unpacked_destroy(&u);
+	cr_assert_eq(hit_decode(sb.data, sb.size, &h), -1);
+	cr_assert_eq(hit_decode(sb.data, sb.size - 1, &h), -1);	/* cut */
+	/* A complete record that is not a hit is not a cut one. */
+	{
+		size_t used;
+
+		cr_assert_eq(hit_decode_prefix(sb.data, sb.size, &h, &used),
+		    MPC_BAD);
+		cr_assert_eq(hit_decode_prefix(sb.data, sb.size - 1, &h, &used),
+		    MPC_SHORT);
+	}
+	msgpack_sbuffer_destroy(&sb);
+}
+
+/* The cursor and msgpack-c agree on what they both read. */
+Test(mpc, reads_what_msgpack_c_writes) {
+	msgpack_sbuffer sb;
+	msgpack_packer pk;
+	struct mpc c;
+	const char *s;
+	size_t n, i;
+	uint32_t m;
+	int64_t v;
+	double d;
+	static const int64_t ints[] = { 0, 127, 128, 65536, -1, -33, -40000,
+	    INT64_MIN, INT64_MAX };
+
+	msgpack_sbuffer_init(&sb);
+	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+	msgpack_pack_map(&pk, 3);
+	mpk_cstr(&pk, "ints");
+	msgpack_pack_array(&pk, 9);
+	for (i = 0; i < 9; i++)
+		msgpack_pack_int64(&pk, ints[i]);
+	mpk_cstr(&pk, "f");
+	msgpack_pack_double(&pk, 2.5);
+	mpk_cstr(&pk, "nested");
+	msgpack_pack_array(&pk, 3);
+	msgpack_pack_array(&pk, 0);	/* empty: once skipped as 2^32 - 1 */
+	msgpack_pack_map(&pk, 1);
+	msgpack_pack_nil(&pk);
+	msgpack_pack_true(&pk);
+	msgpack_pack_bin(&pk, 3);
+	msgpack_pack_bin_body(&pk, "a\0b", 3);
+	mpc_init(&c, sb.data, sb.size);
+	cr_assert_eq(mpc_map(&c, &m), 0);
+	cr_assert_eq(m, 3);
+	cr_assert(mpc_key_is(&c, "ints", 4));
+	cr_assert_eq(mpc_str(&c, &s, &n), 0);
+	cr_assert_eq(mpc_array(&c, &m), 0);
+	for (i = 0; i < m; i++) {
+		cr_assert_eq(mpc_int(&c, &v), 0);
+		cr_assert_eq(v, ints[i]);
+	}
+	cr_assert_eq(mpc_str(&c, &s, &n), 0);
+	cr_assert_eq(mpc_num(&c, &d), 0);
+	cr_assert_float_eq(d, 2.5, 0);
+	cr_assert_eq(mpc_str(&c, &s, &n), 0);
+	cr_assert_eq(mpc_skip(&c), 0);
+	cr_assert(c.p == c.end);
+	/* Every cut short of the end is MPC_SHORT, never a crash. */
+	for (i = 0; i < sb.size; i++) {
+		mpc_init(&c, sb.data, i);
+		cr_assert_eq(mpc_skip(&c), MPC_SHORT, "cut at %zu", i);
+	}
+	mpc_init(&c, "\xc1", 1);
+	cr_assert_eq(mpc_skip(&c), MPC_BAD);
 	msgpack_sbuffer_destroy(&sb);
 }
 

@@ -329,16 +329,31 @@ Test(sess, far_disorder_falls_back_to_a_sort_with_the_same_sessions) {
 	STR_IS(0, "landing", "/early");
 }
 
-Test(sess, disorder_absorbed_before_anything_is_released) {
+/* Disorder is measured from the latest hit seen, from the first hit on. */
+Test(sess, far_disorder_is_measured_from_the_first_hit) {
 	struct h v[] = {
 		{ "a", T0 + 5 * 60 * MIN, "/late", NULL, NULL, NULL },
 		{ "a", T0, "/early", NULL, NULL, NULL },
 	};
 
 	run_mode(v, N(v), SZ_STREAM, 1, 0);
+	cr_assert_eq(O.status, EX_DATAERR);
+	run(v, N(v));
 	cr_assert_eq(O.status, 0);
 	cr_assert_eq(O.n, 2);
 	STR_IS(0, "landing", "/early");
+}
+
+Test(sess, disorder_within_the_window_at_the_start) {
+	struct h v[] = {
+		{ "a", T0 + 4 * MIN, "/second", NULL, NULL, NULL },
+		{ "a", T0, "/first", NULL, NULL, NULL },
+	};
+
+	run_mode(v, N(v), SZ_STREAM, 1, 0);
+	cr_assert_eq(O.status, 0);
+	cr_assert_eq(O.n, 1);
+	STR_IS(0, "landing", "/first");
 }
 
 Test(sess, far_disorder_with_stream_is_an_error) {
@@ -570,19 +585,25 @@ Test(traffic, webmail_is_email_not_search) {
 	cr_assert_str_eq(T.channel, "Organic Search");
 }
 
+static const char *
+dev(const char *ua)
+{
+	return device_names[device_of(ua, strlen(ua))];
+}
+
 Test(traffic, devices) {
-	cr_assert_str_eq(device_of("Mozilla/5.0 (iPad; CPU OS 17_4 like Mac OS X)",
-	    46), "tablet");
-	cr_assert_str_eq(device_of("Mozilla/5.0 (Linux; Android 13; SM-X700) "
-	    "Chrome/124 Safari/537.36", 64), "tablet");
-	cr_assert_str_eq(device_of("Mozilla/5.0 (Linux; Android 10; K) Chrome/124 "
-	    "Mobile Safari/537.36", 65), "mobile");
-	cr_assert_str_eq(device_of("Mozilla/5.0 (iPhone; CPU iPhone OS 17_4)",
-	    40), "mobile");
-	cr_assert_str_eq(device_of("Mozilla/5.0 (Windows NT 10.0; Win64; x64)",
-	    41), "desktop");
-	cr_assert_str_eq(device_of("Mozilla/4.0 (compatible; MSIE 8.0; Windows "
-	    "NT 6.1; Tablet PC 2.0)", 63), "desktop");
+	cr_assert_str_eq(dev("Mozilla/5.0 (iPad; CPU OS 17_4 like Mac OS X)"),
+	    "tablet");
+	cr_assert_str_eq(dev("Mozilla/5.0 (Linux; Android 13; SM-X700) "
+	    "Chrome/124 Safari/537.36"), "tablet");
+	cr_assert_str_eq(dev("Mozilla/5.0 (Linux; Android 10; K) Chrome/124 "
+	    "Mobile Safari/537.36"), "mobile");
+	cr_assert_str_eq(dev("Mozilla/5.0 (iPhone; CPU iPhone OS 17_4)"),
+	    "mobile");
+	cr_assert_str_eq(dev("Mozilla/5.0 (Windows NT 10.0; Win64; x64)"),
+	    "desktop");
+	cr_assert_str_eq(dev("Mozilla/4.0 (compatible; MSIE 8.0; Windows "
+	    "NT 6.1; Tablet PC 2.0)"), "desktop");
 }
 
 Test(traffic, campaign_keys) {

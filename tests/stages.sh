@@ -234,6 +234,8 @@ check "sessionize: the same sessions, byte for byte, time-ordered, merged or con
     "$SZ -q $W/ordered.hits >$t/o.sess 2>/dev/null && $SZ -q $W/concat.hits >$t/c.sess 2>$t/c.err && cmp $t/o.sess $W/merged.sess && cmp $t/c.sess $W/merged.sess"
 check "sessionize: concatenated server files fall back to a sort, and say so" \
     "$SZ $W/concat.hits 2>&1 >/dev/null | grep -q 'out of order beyond --max-disorder, sorting it'"
+check "sessionize: far disorder through a pipe (spooled) and into -o (undone in place)" \
+    "cat $W/concat.hits | $SZ -q >$t/cp.sess 2>/dev/null && cmp $t/cp.sess $W/merged.sess && cat $W/concat.hits | $SZ -q -o $t/co.sess && cmp $t/co.sess $W/merged.sess && $SZ -q -o $t/cf.sess $W/concat.hits && cmp $t/cf.sess $W/merged.sess"
 check "sessionize: --sort gives the same sessions" \
     "$SZ -q --sort $W/merged.hits | cmp - $W/merged.sess"
 check "sessionize: --stream on concatenated files fails with 65, names the record" \

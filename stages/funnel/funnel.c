@@ -14,13 +14,14 @@
 #include <string.h>
 
 #include "money.h"
+#include "mpc.h"
 #include "mpk.h"
 #include "prog.h"
 #include "report.h"
 #include "strset.h"
 
+/* A session's skus: few, so a linear scan dedups them. */
 struct skus {
-	struct strset	*seen;
 	const char	**p;
 	size_t		 *n, count, cap;
 };
@@ -34,7 +35,6 @@ struct purchase {
 struct fn {
 	const struct fn_opts	*o;
 	struct wbuf		*out;
-	msgpack_packer		 pk;
 	struct strset		*orders;	/* order ids counted */
 	struct report		*rep;
 	char			*scratch;	/* captures of one session */
@@ -51,16 +51,17 @@ struct fn {
 static void
 skus_reset(struct skus *s)
 {
-	strset_free(s->seen);
-	s->seen = strset_new();
 	s->count = 0;
 }
 
 static void
 skus_add(struct skus *s, const char *p, size_t n)
 {
-	if (!strset_add(s->seen, p, n))
-		return;
+	size_t i;
+
+	for (i = 0; i < s->count; i++)
+		if (s->n[i] == n && memcmp(s->p[i], p, n) == 0)
+			return;
 	if (s->count == s->cap) {
 		s->cap = s->cap ? s->cap * 2 : 16;
 		s->p = realloc(s->p, s->cap * sizeof *s->p);
@@ -85,76 +86,156 @@ keep(struct fn *F, const char *p, size_t n)
 }
 
 static int
-str_of(const msgpack_object *o, const char **p, size_t *n)
+replaced(const char *k, size_t n)
 {
-	if (o == NULL || o->type != MSGPACK_OBJECT_STR)
-		return -1;
-	*p = o->via.str.ptr ? o->via.str.ptr : "";
-	*n = o->via.str.size;
-	return 0;
+	return (n == 6 && memcmp(k, "stages", 6) == 0) ||
+	    (n == 9 && memcmp(k, "max_stage", 9) == 0) ||
+	    (n == 11 && memcmp(k, "skus_viewed", 11) == 0) ||
+	    (n == 11 && memcmp(k, "skus_carted", 11) == 0) ||
+	    (n == 9 && memcmp(k, "purchases", 9) == 0);
 }
 
-static int
-int_of(const msgpack_object *o, int64_t *v)
+static size_t
+skus_room(const struct skus *s)
 {
-	if (o->type == MSGPACK_OBJECT_POSITIVE_INTEGER)
-		*v = (int64_t)o->via.u64;
-	else if (o->type == MSGPACK_OBJECT_NEGATIVE_INTEGER)
-		*v = o->via.i64;
-	else
-		return -1;
-	return 0;
+	size_t n = 16, i;
+
+	for (i = 0; i < s->count; i++)
+		n += MPW_STR_MAX(s->n[i]);
+	return n;
 }
 
-static int
-replaced(const msgpack_object *k)
-{
-	return mpk_is(k, "stages") || mpk_is(k, "max_stage") ||
-	    mpk_is(k, "skus_viewed") || mpk_is(k, "skus_carted") ||
-	    mpk_is(k, "purchases");
-}
-
-static void
-pack_skus(msgpack_packer *pk, const char *key, const struct skus *s)
+static char *
+put_skus(char *p, const char *key, const struct skus *s)
 {
 	size_t i;
 
-	mpk_cstr(pk, key);
-	msgpack_pack_array(pk, s->count);
+	p = mpw_str(p, key, strlen(key));
+	p = mpw_array(p, s->count);
 	for (i = 0; i < s->count; i++)
-		mpk_str(pk, s->p[i], s->n[i]);
+		p = mpw_str(p, s->p[i], s->n[i]);
+	return p;
 }
 
+/* One page of a session: stage, closed-funnel step, captures. */
 static void
-session(struct fn *F, const msgpack_object *o, const char *name)
+page(struct fn *F, const char *path, size_t pl, const char *query,
+    size_t ql, const char *method, size_t ml, int64_t ts, unsigned *reached,
+    unsigned *closed, int *top, int *nocid_done)
 {
-	const msgpack_object *pages = mpk_get(o, "pages");
-	const msgpack_object *vid = mpk_get(o, "vid");
-	size_t ns = rules_nstages(F->o->rules), i, need = 64, keep_n;
-	unsigned reached = 0, closed = 0;
-	int nocid_done = 0, top = -1;
-	uint32_t k;
+	struct capture cap;
+	struct purchase b;
+	int st;
 
-	if (pages == NULL || pages->type != MSGPACK_OBJECT_ARRAY) {
-		if (F->nbad++ < 10)
-			warnx("%s: record %llu: session without pages: passed "
-			    "unchanged", name, F->nrec);
-		msgpack_pack_object(&F->pk, *o);
+	st = rules_match(F->o->rules, path, pl, query, ql, method, ml,
+	    F->scratch + F->slen, &cap);
+	if (st < 0)
+		return;
+	*reached |= 1u << st;
+	if ((unsigned)st == *closed)
+		(*closed)++;
+	if (st > *top)
+		*top = st;
+	switch (rules_role(F->o->rules, (size_t)st)) {
+	case ROLE_VIEW:
+		if (cap.p[CAP_SKU])
+			skus_add(&F->viewed, keep(F, cap.p[CAP_SKU],
+			    cap.n[CAP_SKU]), cap.n[CAP_SKU]);
+		return;
+	case ROLE_CART:
+		if (cap.p[CAP_SKU])
+			skus_add(&F->carted, keep(F, cap.p[CAP_SKU],
+			    cap.n[CAP_SKU]), cap.n[CAP_SKU]);
+		return;
+	case ROLE_PURCHASE:
+		break;
+	default:
 		return;
 	}
-	F->nsess++;
-	for (k = 0; k < pages->via.array.size; k++) {
-		const msgpack_object *e = &pages->via.array.ptr[k];
-		size_t j;
-
-		if (e->type != MSGPACK_OBJECT_ARRAY)
-			continue;
-		for (j = 1; j < e->via.array.size && j < 3; j++)
-			if (e->via.array.ptr[j].type == MSGPACK_OBJECT_STR)
-				need += 2 * e->via.array.ptr[j].via.str.size + 64;
+	memset(&b, 0, sizeof b);
+	if (cap.p[CAP_ORDER_ID]) {
+		if (!strset_add(F->orders, cap.p[CAP_ORDER_ID],
+		    cap.n[CAP_ORDER_ID])) {
+			F->nreload++;
+			return;
+		}
+		b.order_id = keep(F, cap.p[CAP_ORDER_ID], cap.n[CAP_ORDER_ID]);
+		b.oidlen = cap.n[CAP_ORDER_ID];
+	} else if ((*nocid_done)++) {
+		F->nreload++;
+		return;
 	}
-	if (F->scap < need) {
-		F->scap = need * 2;
+	if (cap.p[CAP_VALUE]) {
+		b.value = keep(F, cap.p[CAP_VALUE], cap.n[CAP_VALUE]);
+		b.valuelen = cap.n[CAP_VALUE];
+	}
+	if (cap.p[CAP_CURRENCY]) {
+		b.currency = keep(F, cap.p[CAP_CURRENCY], cap.n[CAP_CURRENCY]);
+		b.curlen = cap.n[CAP_CURRENCY];
+	} else {
+		b.currency = F->o->currency;
+		b.curlen = strlen(F->o->currency);
+	}
+	b.ts = ts;
+	if (F->nbuys == F->capbuys) {
+		F->capbuys = F->capbuys ? F->capbuys * 2 : 4;
+		if ((F->buys = realloc(F->buys, F->capbuys * sizeof *F->buys)) ==
+		    NULL)
+			die(EX_OSERR, "out of memory");
+	}
+	F->buys[F->nbuys++] = b;
+	F->npurch++;
+}
+
+/*
+ * A session record: its keys are copied as the bytes they came as, the
+ * funnel's fields (from an earlier run) left out, and ours appended.
+ * Returns -1 if the record is not a session we can read (passed on).
+ */
+static int
+session(struct fn *F, const char *rec, size_t len)
+{
+	struct mpc c;
+	struct { const char *p; size_t n; } keep_kv[64];
+	const char *vid = "", *pages = NULL;
+	size_t vidlen = 0, pageslen = 0, nkeep = 0, ns, i, room;
+	uint32_t n, k, np;
+	unsigned reached = 0, closed = 0;
+	int top = -1, nocid_done = 0;
+	char *o;
+
+	mpc_init(&c, rec, len);
+	if (mpc_map(&c, &n) != 0 || n > 64)
+		return -1;
+	for (k = 0; k < n; k++) {
+		const char *kv = (const char *)c.p, *key;
+		size_t kl;
+
+		if (mpc_str(&c, &key, &kl) != 0)
+			return -1;
+		if (kl == 3 && memcmp(key, "vid", 3) == 0) {
+			if (mpc_str(&c, &vid, &vidlen) != 0)
+				return -1;
+		} else if (kl == 5 && memcmp(key, "pages", 5) == 0) {
+			pages = (const char *)c.p;
+			if (mpc_skip(&c) != 0)
+				return -1;
+			pageslen = (size_t)((const char *)c.p - pages);
+		} else if (mpc_skip(&c) != 0) {
+			return -1;
+		}
+		if (replaced(key, kl))
+			continue;
+		keep_kv[nkeep].p = kv;
+		keep_kv[nkeep].n = (size_t)((const char *)c.p - kv);
+		nkeep++;
+	}
+	if (pages == NULL)
+		return -1;
+	F->nsess++;
+	/* Captures are kept in scratch: at most the pages' own bytes. */
+	if (F->scap < 2 * pageslen + 256) {
+		F->scap = 2 * pageslen + 256;
 		if ((F->scratch = realloc(F->scratch, F->scap)) == NULL)
 			die(EX_OSERR, "out of memory");
 	}
@@ -162,145 +243,86 @@ session(struct fn *F, const msgpack_object *o, const char *name)
 	skus_reset(&F->viewed);
 	skus_reset(&F->carted);
 	F->nbuys = 0;
-	for (k = 0; k < pages->via.array.size; k++) {
-		const msgpack_object *e = &pages->via.array.ptr[k];
+	mpc_init(&c, pages, pageslen);
+	if (mpc_array(&c, &np) != 0)
+		return -1;
+	for (k = 0; k < np; k++) {
 		const char *path, *query, *method = "GET";
 		size_t pl, ql, ml = 3;
-		struct capture cap;
+		uint32_t m;
 		int64_t ts;
-		int st;
 
-		if (e->type != MSGPACK_OBJECT_ARRAY || e->via.array.size < 3 ||
-		    int_of(&e->via.array.ptr[0], &ts) != 0 ||
-		    str_of(&e->via.array.ptr[1], &path, &pl) != 0 ||
-		    str_of(&e->via.array.ptr[2], &query, &ql) != 0)
-			continue;
-		if (e->via.array.size > 3)
-			str_of(&e->via.array.ptr[3], &method, &ml);
-		keep_n = F->slen;
-		st = rules_match(F->o->rules, path, pl, query, ql, method, ml,
-		    F->scratch + keep_n, &cap);
-		if (st < 0)
-			continue;
-		reached |= 1u << st;
-		if ((unsigned)st == closed)
-			closed++;
-		if (st > top)
-			top = st;
-		switch (rules_role(F->o->rules, (size_t)st)) {
-		case ROLE_VIEW:
-			if (cap.p[CAP_SKU])
-				skus_add(&F->viewed, keep(F, cap.p[CAP_SKU],
-				    cap.n[CAP_SKU]), cap.n[CAP_SKU]);
-			break;
-		case ROLE_CART:
-			if (cap.p[CAP_SKU])
-				skus_add(&F->carted, keep(F, cap.p[CAP_SKU],
-				    cap.n[CAP_SKU]), cap.n[CAP_SKU]);
-			break;
-		case ROLE_PURCHASE: {
-			struct purchase b;
-
-			memset(&b, 0, sizeof b);
-			if (cap.p[CAP_ORDER_ID]) {
-				if (!strset_add(F->orders, cap.p[CAP_ORDER_ID],
-				    cap.n[CAP_ORDER_ID])) {
-					F->nreload++;
-					break;
-				}
-				b.order_id = keep(F, cap.p[CAP_ORDER_ID],
-				    cap.n[CAP_ORDER_ID]);
-				b.oidlen = cap.n[CAP_ORDER_ID];
-			} else if (nocid_done++) {
-				F->nreload++;
-				break;
-			}
-			if (cap.p[CAP_VALUE]) {
-				b.value = keep(F, cap.p[CAP_VALUE], cap.n[CAP_VALUE]);
-				b.valuelen = cap.n[CAP_VALUE];
-			}
-			if (cap.p[CAP_CURRENCY]) {
-				b.currency = keep(F, cap.p[CAP_CURRENCY],
-				    cap.n[CAP_CURRENCY]);
-				b.curlen = cap.n[CAP_CURRENCY];
-			} else {
-				b.currency = F->o->currency;
-				b.curlen = strlen(F->o->currency);
-			}
-			b.ts = ts;
-			if (F->nbuys == F->capbuys) {
-				F->capbuys = F->capbuys ? F->capbuys * 2 : 4;
-				F->buys = realloc(F->buys, F->capbuys *
-				    sizeof *F->buys);
-				if (F->buys == NULL)
-					die(EX_OSERR, "out of memory");
-			}
-			F->buys[F->nbuys++] = b;
-			F->npurch++;
-			break;
-		}
-		default:
-			break;
-		}
+		if (mpc_array(&c, &m) != 0 || m < 3 || mpc_int(&c, &ts) != 0 ||
+		    mpc_str(&c, &path, &pl) != 0 || mpc_str(&c, &query, &ql) != 0)
+			return -1;
+		if (m > 3 && mpc_str(&c, &method, &ml) != 0)
+			return -1;
+		for (; m > 4; m--)
+			if (mpc_skip(&c) != 0)
+				return -1;
+		page(F, path, pl, query, ql, method, ml, ts, &reached, &closed,
+		    &top, &nocid_done);
 	}
-	if (F->rep) {
-		const char *v = "";
-		size_t vl = 0;
+	if (F->rep)
+		report_add(F->rep, reached, closed, vid, vidlen);
 
-		str_of(vid, &v, &vl);
-		report_add(F->rep, reached, closed, v, vl);
+	ns = rules_nstages(F->o->rules);
+	room = len + 64 + skus_room(&F->viewed) + skus_room(&F->carted) +
+	    64 * ns;
+	for (i = 0; i < F->nbuys; i++)
+		room += 128 + F->buys[i].oidlen + 2 * F->buys[i].valuelen +
+		    F->buys[i].curlen;
+	o = wbuf_reserve(F->out, room);
+	o = mpw_map(o, nkeep + 4 + (top >= 0));
+	for (i = 0; i < nkeep; i++) {
+		memcpy(o, keep_kv[i].p, keep_kv[i].n);
+		o += keep_kv[i].n;
 	}
-
-	/* The session again, without any old funnel fields, plus ours. */
+	o = mpw_lit(o, "stages");
 	{
-		uint32_t n = 0;
 		size_t nst = 0;
 
-		for (k = 0; k < o->via.map.size; k++)
-			n += !replaced(&o->via.map.ptr[k].key);
-		msgpack_pack_map(&F->pk, n + 4 + (top >= 0));
-		for (k = 0; k < o->via.map.size; k++)
-			if (!replaced(&o->via.map.ptr[k].key)) {
-				msgpack_pack_object(&F->pk, o->via.map.ptr[k].key);
-				msgpack_pack_object(&F->pk, o->via.map.ptr[k].val);
-			}
 		for (i = 0; i < ns; i++)
 			nst += (reached >> i) & 1;
-		mpk_cstr(&F->pk, "stages");
-		msgpack_pack_array(&F->pk, nst);
-		for (i = 0; i < ns; i++)
-			if ((reached >> i) & 1)
-				mpk_cstr(&F->pk, rules_stage(F->o->rules, i));
-		if (top >= 0) {
-			mpk_cstr(&F->pk, "max_stage");
-			mpk_cstr(&F->pk, rules_stage(F->o->rules, (size_t)top));
-		}
-		pack_skus(&F->pk, "skus_viewed", &F->viewed);
-		pack_skus(&F->pk, "skus_carted", &F->carted);
-		mpk_cstr(&F->pk, "purchases");
-		msgpack_pack_array(&F->pk, F->nbuys);
-		for (i = 0; i < F->nbuys; i++) {
-			const struct purchase *b = &F->buys[i];
-
-			msgpack_pack_map(&F->pk, 3 + (b->order_id != NULL) +
-			    (b->value != NULL));
-			if (b->order_id) {
-				mpk_cstr(&F->pk, "order_id");
-				mpk_str(&F->pk, b->order_id, b->oidlen);
-			}
-			mpk_cstr(&F->pk, "value");
-			msgpack_pack_double(&F->pk, money_value(b->value,
-			    b->valuelen));
-			if (b->value) {
-				mpk_cstr(&F->pk, "value_text");
-				mpk_str(&F->pk, b->value, b->valuelen);
-			}
-			mpk_cstr(&F->pk, "currency");
-			mpk_str(&F->pk, b->currency, b->curlen);
-			mpk_cstr(&F->pk, "ts");
-			msgpack_pack_int64(&F->pk, b->ts);
-		}
+		o = mpw_array(o, nst);
 	}
+	for (i = 0; i < ns; i++)
+		if ((reached >> i) & 1) {
+			const char *st = rules_stage(F->o->rules, i);
+
+			o = mpw_str(o, st, strlen(st));
+		}
+	if (top >= 0) {
+		const char *st = rules_stage(F->o->rules, (size_t)top);
+
+		o = mpw_lit(o, "max_stage");
+		o = mpw_str(o, st, strlen(st));
+	}
+	o = put_skus(o, "skus_viewed", &F->viewed);
+	o = put_skus(o, "skus_carted", &F->carted);
+	o = mpw_lit(o, "purchases");
+	o = mpw_array(o, F->nbuys);
+	for (i = 0; i < F->nbuys; i++) {
+		const struct purchase *b = &F->buys[i];
+
+		o = mpw_map(o, 3 + (b->order_id != NULL) + (b->value != NULL));
+		if (b->order_id) {
+			o = mpw_lit(o, "order_id");
+			o = mpw_str(o, b->order_id, b->oidlen);
+		}
+		o = mpw_lit(o, "value");
+		o = mpw_double(o, money_value(b->value, b->valuelen));
+		if (b->value) {
+			o = mpw_lit(o, "value_text");
+			o = mpw_str(o, b->value, b->valuelen);
+		}
+		o = mpw_lit(o, "currency");
+		o = mpw_str(o, b->currency, b->curlen);
+		o = mpw_lit(o, "ts");
+		o = mpw_int(o, b->ts);
+	}
+	wbuf_commit(F->out, o);
+	return 0;
 }
 
 int
@@ -314,7 +336,6 @@ fn_run(char *const *paths, size_t npaths, struct wbuf *out,
 	memset(&F, 0, sizeof F);
 	F.o = o;
 	F.out = out;
-	mpk_init(&F.pk, out);
 	F.orders = strset_new();
 	if (o->report || o->report_json)
 		F.rep = report_new(o->rules);
@@ -324,29 +345,34 @@ fn_run(char *const *paths, size_t npaths, struct wbuf *out,
 		npaths = 1;
 	}
 	for (i = 0; i < npaths; i++) {
-		struct recin in;
-		msgpack_object *obj;
-		const char *name;
+		struct mpr in;
+		const char *name, *rec, *t;
+		size_t len, tn;
 		int fd = input_open(paths[i], &name), r;
 
 		if (fd < 0) {
 			F.status = status_merge(F.status, EX_NOINPUT);
 			continue;
 		}
-		recin_init(&in, fd, name);
-		while ((r = recin_next(&in, &obj)) > 0) {
+		mpr_init(&in, fd, name);
+		while ((r = mpr_next(&in, &rec, &len)) > 0) {
+			int is_session;
+
 			F.nrec++;
-			progress_tick(&F.prog, in.bytes, F.nrec, &F.ticks);
-			if (mpk_is(mpk_get(obj, "type"), "session")) {
-				session(&F, obj, name);
-			} else {
-				msgpack_pack_object(&F.pk, *obj);
-				F.npass++;
-			}
+			progress_tick(&F.prog, mpr_bytes(&in), F.nrec, &F.ticks);
+			is_session = mpc_record_type(rec, len, &t, &tn) == 0 &&
+			    tn == 7 && memcmp(t, "session", 7) == 0;
+			if (is_session && session(&F, rec, len) == 0)
+				continue;
+			if (is_session && F.nbad++ < 10)
+				warnx("%s: record %llu: a session without readable "
+				    "pages: passed on unchanged", name, F.nrec);
+			wbuf_write(out, rec, len);	/* as it came */
+			F.npass += !is_session;
 		}
 		if (r < 0)
 			F.status = status_merge(F.status, in.status);
-		recin_free(&in);
+		mpr_free(&in);
 		input_close(fd);
 	}
 	progress_done(&F.prog);
@@ -361,8 +387,6 @@ fn_run(char *const *paths, size_t npaths, struct wbuf *out,
 		    "passed through\n", prog_name, F.nrec, F.nsess, F.npurch,
 		    F.nreload, F.npass);
 	strset_free(F.orders);
-	strset_free(F.viewed.seen);
-	strset_free(F.carted.seen);
 	free(F.viewed.p);
 	free(F.viewed.n);
 	free(F.carted.p);

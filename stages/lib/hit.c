@@ -2,6 +2,7 @@
  * hit.c - the hit record in MessagePack, both ways.
  */
 #include "hit.h"
+#include "mpc.h"
 #include "mpk.h"
 
 #include <string.h>
@@ -68,90 +69,104 @@ hit_pack(struct wbuf *w, const struct hit *h)
 	wbuf_commit(w, p);
 }
 
-static int
-key_is(const msgpack_object *k, const char *s, size_t n)
+/* Which hit field a key names, by length and bytes. */
+static struct span *
+span_for(struct hit *h, const char *k, size_t n)
 {
-	return k->type == MSGPACK_OBJECT_STR && k->via.str.size == n &&
-	    memcmp(k->via.str.ptr, s, n) == 0;
-}
-
-static int
-get_int(const msgpack_object *v, int64_t *out)
-{
-	if (v->type == MSGPACK_OBJECT_POSITIVE_INTEGER) {
-		*out = (int64_t)v->via.u64;
-		return 0;
+	switch (n) {
+	case 2:
+		if (memcmp(k, "ip", 2) == 0) return &h->ip;
+		if (memcmp(k, "ua", 2) == 0) return &h->ua;
+		break;
+	case 3:
+		if (memcmp(k, "vid", 3) == 0) return &h->vid;
+		if (memcmp(k, "uid", 3) == 0) return &h->uid;
+		if (memcmp(k, "xff", 3) == 0) return &h->xff;
+		break;
+	case 4:
+		if (memcmp(k, "host", 4) == 0) return &h->host;
+		if (memcmp(k, "path", 4) == 0) return &h->path;
+		break;
+	case 5:
+		if (memcmp(k, "query", 5) == 0) return &h->query;
+		break;
+	case 6:
+		if (memcmp(k, "method", 6) == 0) return &h->method;
+		break;
+	case 8:
+		if (memcmp(k, "referrer", 8) == 0) return &h->referrer;
+		break;
 	}
-	if (v->type == MSGPACK_OBJECT_NEGATIVE_INTEGER) {
-		*out = v->via.i64;
-		return 0;
-	}
-	return -1;
+	return NULL;
 }
 
 int
-hit_unpack(const msgpack_object *o, struct hit *h)
+hit_decode(const char *rec, size_t len, struct hit *h)
 {
-	int seen_ts = 0, seen_status = 0, seen_kind = 0;
-	uint32_t i;
+	size_t used;
+	int r = hit_decode_prefix(rec, len, h, &used);
 
-	if (o->type != MSGPACK_OBJECT_MAP)
-		return -1;
+	return r == 0 && used == len ? 0 : -1;
+}
+
+/* Each reader's result: MPC_SHORT stays itself, anything else is
+ * MPC_BAD (which -1 must not be: -1 is MPC_SHORT). */
+#define TRY(e) do { int r_ = (e); if (r_ != 0) \
+	return r_ == MPC_SHORT ? MPC_SHORT : MPC_BAD; } while (0)
+
+int
+hit_decode_prefix(const char *rec, size_t len, struct hit *h, size_t *used)
+{
+	int seen_ts = 0, seen_status = 0, seen_kind = 0, is_hit = 0;
+	struct mpc c;
+	uint32_t n, i;
+
+	mpc_init(&c, rec, len);
+	TRY(mpc_map(&c, &n));
 	memset(h, 0, sizeof *h);
 	h->query.p = "";
-	for (i = 0; i < o->via.map.size; i++) {
-		const msgpack_object *k = &o->via.map.ptr[i].key;
-		const msgpack_object *v = &o->via.map.ptr[i].val;
-		struct span *dst = NULL;
+	for (i = 0; i < n; i++) {
+		const char *k, *v;
+		size_t kn, vn;
+		struct span *dst;
 		int64_t x;
 
-		if (key_is(k, "ts", 2)) {
-			if (get_int(v, &h->ts) != 0)
-				return -1;
+		TRY(mpc_str(&c, &k, &kn));
+		if (kn == 2 && memcmp(k, "ts", 2) == 0) {
+			TRY(mpc_int(&c, &h->ts));
 			seen_ts = 1;
-			continue;
-		}
-		if (key_is(k, "status", 6)) {
-			if (get_int(v, &x) != 0)
-				return -1;
+		} else if (kn == 6 && memcmp(k, "status", 6) == 0) {
+			TRY(mpc_int(&c, &x));
 			h->status = (int)x;
 			seen_status = 1;
-			continue;
-		}
-		if (key_is(k, "bytes", 5)) {
-			if (get_int(v, &h->bytes) != 0)
-				return -1;
-			continue;
-		}
-		if (key_is(k, "kind", 4)) {
-			int j;
-
-			for (j = 0; j < 3; j++)
-				if (mpk_is(v, hit_kind_names[j])) {
-					h->kind = (enum hit_kind)j;
-					seen_kind = 1;
-				}
-			continue;
-		}
-		if (key_is(k, "vid", 3)) dst = &h->vid;
-		else if (key_is(k, "uid", 3)) dst = &h->uid;
-		else if (key_is(k, "ip", 2)) dst = &h->ip;
-		else if (key_is(k, "xff", 3)) dst = &h->xff;
-		else if (key_is(k, "host", 4)) dst = &h->host;
-		else if (key_is(k, "method", 6)) dst = &h->method;
-		else if (key_is(k, "path", 4)) dst = &h->path;
-		else if (key_is(k, "query", 5)) dst = &h->query;
-		else if (key_is(k, "referrer", 8)) dst = &h->referrer;
-		else if (key_is(k, "ua", 2)) dst = &h->ua;
-		if (dst && v->type == MSGPACK_OBJECT_STR) {
-			dst->p = v->via.str.ptr;
-			dst->len = v->via.str.size;
-			/* A zero-length str may have a NULL pointer. */
-			if (dst->p == NULL)
-				dst->p = "";
+		} else if (kn == 5 && memcmp(k, "bytes", 5) == 0) {
+			TRY(mpc_int(&c, &h->bytes));
+		} else if (kn == 4 && memcmp(k, "kind", 4) == 0) {
+			TRY(mpc_str(&c, &v, &vn));
+			seen_kind = 1;
+			if (vn == 4 && memcmp(v, "page", 4) == 0)
+				h->kind = HIT_PAGE;
+			else if (vn == 5 && memcmp(v, "asset", 5) == 0)
+				h->kind = HIT_ASSET;
+			else if (vn == 3 && memcmp(v, "bot", 3) == 0)
+				h->kind = HIT_BOT;
+			else
+				seen_kind = 0;
+		} else if (kn == 4 && memcmp(k, "type", 4) == 0) {
+			TRY(mpc_str(&c, &v, &vn));
+			is_hit = vn == 3 && memcmp(v, "hit", 3) == 0;
+		} else if ((dst = span_for(h, k, kn)) != NULL &&
+		    c.p < c.end && ((*c.p & 0xe0) == 0xa0 || *c.p == 0xd9 ||
+		    *c.p == 0xda || *c.p == 0xdb)) {
+			TRY(mpc_str(&c, &v, &vn));
+			dst->p = v;
+			dst->len = vn;
+		} else {
+			TRY(mpc_skip(&c));
 		}
 	}
-	if (!seen_ts || !seen_status || !seen_kind || h->vid.p == NULL)
-		return -1;
+	*used = (size_t)((const char *)c.p - rec);
+	if (!is_hit || !seen_ts || !seen_status || !seen_kind || h->vid.p == NULL)
+		return MPC_BAD;
 	return 0;
 }

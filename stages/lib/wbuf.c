@@ -31,14 +31,20 @@ write_all(int fd, const void *buf, size_t n)
 }
 
 void
-wbuf_init(struct wbuf *w, int fd)
+wbuf_init_cap(struct wbuf *w, int fd, size_t cap)
 {
 	memset(w, 0, sizeof *w);
 	w->fd = fd;
-	w->cap = WBUF_SIZE;
+	w->cap = cap;
 	w->buf = malloc(w->cap);
 	if (w->buf == NULL)
 		die(EX_OSERR, "out of memory");
+}
+
+void
+wbuf_init(struct wbuf *w, int fd)
+{
+	wbuf_init_cap(w, fd, WBUF_SIZE);
 }
 
 int
@@ -185,4 +191,50 @@ stage_output(struct wbuf *w, const char *path)
 		die(EX_IOERR, "cannot create '%s':", path);
 	if (w->tmppath == NULL)
 		pipe_grow(w->fd);
+}
+
+int
+wbuf_copy_file(struct wbuf *w, int fd)
+{
+	char *buf;
+	ssize_t n;
+	off_t end, off = 0;
+
+	wbuf_flush(w);
+	if (w->err) {
+		errno = w->err;
+		return -1;
+	}
+	if ((end = lseek(fd, 0, SEEK_END)) < 0)
+		return -1;
+	/* Without a copy through user space where the kernel allows. */
+	while (off < end) {
+		loff_t o = off;
+
+		n = splice(fd, &o, w->fd, NULL, (size_t)(end - off), SPLICE_F_MORE);
+		if (n <= 0) {
+			o = off;
+			n = copy_file_range(fd, &o, w->fd, NULL,
+			    (size_t)(end - off), 0);
+		}
+		if (n <= 0)
+			break;
+		off += n;
+		w->total += (uint64_t)n;
+	}
+	if (off == end)
+		return 0;
+	if ((buf = malloc(WBUF_SIZE)) == NULL)
+		die(EX_OSERR, "out of memory");
+	while (off < end && (n = pread(fd, buf, WBUF_SIZE, off)) > 0) {
+		if (write_all(w->fd, buf, (size_t)n) != 0) {
+			w->err = errno;
+			free(buf);
+			return -1;
+		}
+		off += n;
+		w->total += (uint64_t)n;
+	}
+	free(buf);
+	return off == end ? 0 : -1;
 }

@@ -5,8 +5,11 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <xxhash.h>
 
 #include "prog.h"
+
+const char *const device_names[] = { "desktop", "mobile", "tablet" };
 
 #define CHUNK	(1u << 20)
 #define ALIGN8(n)	(((n) + 7) & ~(size_t)7)
@@ -20,8 +23,7 @@ span_of(const struct hit *h, int i)
 	case C_METHOD: return &h->method;
 	case C_PATH: return &h->path;
 	case C_QUERY: return &h->query;
-	case C_REF: return &h->referrer;
-	default: return &h->ua;
+	default: return &h->referrer;
 	}
 }
 
@@ -37,7 +39,7 @@ chit_size(const struct hit *h)
 }
 
 struct chit *
-chit_make(void *mem, const struct hit *h)
+chit_make(void *mem, const struct hit *h, int device)
 {
 	struct chit *c = mem;
 	char *p = c->data;
@@ -45,8 +47,10 @@ chit_make(void *mem, const struct hit *h)
 
 	c->len = (uint32_t)chit_size(h);
 	c->ts = h->ts;
-	c->flags = (h->uid.p ? CHIT_HAS_UID : 0) |
-	    (h->referrer.p ? CHIT_HAS_REF : 0);
+	c->flags = (uint16_t)((h->uid.p ? CHIT_HAS_UID : 0) |
+	    (h->referrer.p ? CHIT_HAS_REF : 0));
+	c->device = (uint8_t)device;
+	c->pad = 0;
 	for (i = 0; i < C_NFIELDS; i++) {
 		const struct span *s = span_of(h, i);
 		size_t n = s->p ? s->len : 0;
@@ -58,6 +62,7 @@ chit_make(void *mem, const struct hit *h)
 	}
 	/* Padding is zeroed so equal hits compare and spool equal. */
 	memset(p, 0, (size_t)((char *)c + c->len - p));
+	c->hash = 0;
 	return c;
 }
 
@@ -75,19 +80,38 @@ chit_field(const struct chit *c, int i)
 	return s;
 }
 
-int
-chit_cmp(const struct chit *a, const struct chit *b)
+static uint64_t
+chit_hash(struct chit *c)
 {
+	if (c->hash == 0)
+		c->hash = XXH3_64bits_withSeed(c->n, (size_t)((char *)c +
+		    c->len - (char *)c->n), (uint64_t)c->flags << 8 |
+		    c->device) | 1;
+	return c->hash;
+}
+
+int
+chit_cmp_content(struct chit *a, struct chit *b)
+{
+	uint64_t ha, hb;
 	size_t la, lb;
 	int r;
 
-	if (a->ts != b->ts)
-		return a->ts < b->ts ? -1 : 1;
-	la = a->len - sizeof *a;
-	lb = b->len - sizeof *b;
-	/* Visitor first: its length, then its bytes, then the rest. */
+	/* Hits of one second are mostly of different visitors: their vids
+	 * decide; the hash only for a visitor's hits in the same second. */
 	if (a->n[C_VID] != b->n[C_VID])
 		return a->n[C_VID] < b->n[C_VID] ? -1 : 1;
+	if ((r = memcmp(a->data, b->data, a->n[C_VID])) != 0)
+		return r;
+	ha = chit_hash(a);
+	hb = chit_hash(b);
+	if (ha != hb)
+		return ha < hb ? -1 : 1;
+	la = a->len - sizeof *a;
+	lb = b->len - sizeof *b;
+	if (a->flags != b->flags || a->device != b->device)
+		return a->flags != b->flags ? (a->flags < b->flags ? -1 : 1) :
+		    (a->device < b->device ? -1 : 1);
 	if ((r = memcmp(a->n, b->n, sizeof a->n)) != 0)
 		return r;
 	if ((r = memcmp(a->data, b->data, la < lb ? la : lb)) != 0)

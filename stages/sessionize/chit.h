@@ -1,8 +1,9 @@
 /*
  * chit.h - a compact, self-contained copy of what sessionize needs of a
- * page hit: time, visitor, user, method, path, query, referrer, agent.
- * It is what the reorder buffer holds and what the spool stores for an
- * external sort, so it is one block of bytes with its length first.
+ * page hit: time, visitor, user, method, path, query, referrer, and the
+ * device class of its agent (the agent itself is not needed). It is what
+ * the reorder buffer holds and what the spool stores for an external
+ * sort, so it is one block of bytes with its length first.
  */
 #ifndef REVISIT_CHIT_H
 #define REVISIT_CHIT_H
@@ -12,30 +13,46 @@
 
 #include "hit.h"
 
-enum { C_VID, C_UID, C_METHOD, C_PATH, C_QUERY, C_REF, C_UA, C_NFIELDS };
+enum { C_VID, C_UID, C_METHOD, C_PATH, C_QUERY, C_REF, C_NFIELDS };
 
 #define CHIT_HAS_UID	0x01
 #define CHIT_HAS_REF	0x02
 
 struct chit {
 	uint32_t	 len;			/* whole record, header included */
-	uint32_t	 flags;
+	uint16_t	 flags;
+	uint8_t		 device;		/* DEV_* */
+	uint8_t		 pad;
 	int64_t		 ts;
+	uint64_t	 hash;			/* of the content, for ordering;
+						 * 0 until first needed */
 	uint32_t	 n[C_NFIELDS];		/* field lengths */
 	char		 data[];		/* the fields, in enum order */
 };
 
+enum { DEV_DESKTOP, DEV_MOBILE, DEV_TABLET };
+extern const char *const device_names[];	/* "desktop", ... */
+
 /* Bytes a chit of h needs. */
 size_t	chit_size(const struct hit *h);
 /* Write h as a chit into mem (chit_size bytes, 8-byte aligned). */
-struct chit *chit_make(void *mem, const struct hit *h);
+struct chit *chit_make(void *mem, const struct hit *h, int device);
 /* Field i of c. */
 struct span chit_field(const struct chit *c, int i);
 /*
- * Total order: time, then the bytes (visitor first). Hits equal in both
- * are the same hit, in any order. Returns <0, 0, >0.
+ * Total order: time, visitor, then a hash of the content, then the
+ * content. Hits equal in all are the same hit, in any order.
  */
-int	chit_cmp(const struct chit *a, const struct chit *b);
+int	chit_cmp_content(struct chit *a, struct chit *b);
+
+/* The hash is worked out only when two hits share a time. */
+static inline int
+chit_cmp(struct chit *a, struct chit *b)
+{
+	if (a->ts != b->ts)
+		return a->ts < b->ts ? -1 : 1;
+	return chit_cmp_content(a, b);
+}
 
 /*
  * An arena for chits that are freed roughly in the order they were made

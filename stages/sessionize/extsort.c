@@ -40,7 +40,7 @@ tmpfile_in(const char *tmpdir, const char *what)
 }
 
 struct spool *
-spool_new(const char *tmpdir)
+spool_new(const char *tmpdir, size_t budget)
 {
 	struct spool *s = calloc(1, sizeof *s);
 
@@ -48,7 +48,9 @@ spool_new(const char *tmpdir)
 		die(EX_OSERR, "out of memory");
 	s->tmpdir = tmpdir;
 	s->fd = tmpfile_in(tmpdir, "spool");
-	wbuf_init(&s->w, s->fd);
+	/* The buffer is the in-memory spool: nothing reaches the file
+	 * unless the spool outgrows it. */
+	wbuf_init_cap(&s->w, s->fd, budget > WBUF_SIZE ? budget : WBUF_SIZE);
 	return s;
 }
 
@@ -127,10 +129,10 @@ rdr_need(struct rdr *r, size_t n)
 }
 
 /* The next chit, valid until the next call; NULL at the end or error. */
-static const struct chit *
+static struct chit *
 rdr_next(struct rdr *r)
 {
-	const struct chit *c;
+	struct chit *c;
 	uint32_t len;
 	int e;
 
@@ -146,7 +148,7 @@ rdr_next(struct rdr *r)
 			r->err = EINVAL;
 		return NULL;
 	}
-	c = (const struct chit *)(r->buf + r->pos);
+	c = (struct chit *)(r->buf + r->pos);
 	r->pos += len;
 	return c;
 }
@@ -154,13 +156,12 @@ rdr_next(struct rdr *r)
 static int
 cmp_ptr(const void *a, const void *b)
 {
-	return chit_cmp(*(const struct chit *const *)a,
-	    *(const struct chit *const *)b);
+	return chit_cmp(*(struct chit *const *)a, *(struct chit *const *)b);
 }
 
 struct merge {
 	struct rdr		*r;
-	const struct chit	*cur;
+	struct chit		*cur;
 };
 
 static int
@@ -195,20 +196,38 @@ spool_sort(struct spool *s, size_t limit, void (*fn)(void *,
 {
 	struct rdr in;
 	char *mem;
-	const struct chit **ptr = NULL;
+	struct chit **ptr = NULL;
 	size_t nptr = 0, cap = 0, used = 0, i;
 	int *runs = NULL;
 	unsigned nr = 0;
-	const struct chit *c;
+	struct chit *c;
 
+	if (limit < (4u << 20))
+		limit = 4u << 20;
+	if (s->w.total == s->w.len && s->w.len <= limit) {
+		/* Never spilled: sort it where it is. */
+		for (used = 0; used < s->w.len; used += c->len) {
+			c = (struct chit *)(s->w.buf + used);
+			if (nptr == cap) {
+				cap = cap ? cap * 2 : 65536;
+				if ((ptr = realloc(ptr, cap * sizeof *ptr)) == NULL)
+					die(EX_OSERR, "out of memory");
+			}
+			ptr[nptr++] = c;
+		}
+		qsort(ptr, nptr, sizeof *ptr, cmp_ptr);
+		for (i = 0; i < nptr; i++)
+			fn(arg, ptr[i]);
+		*nruns = nptr > 0;
+		free(ptr);
+		return 0;
+	}
 	wbuf_flush(&s->w);
 	if (s->w.err) {
 		errno = s->w.err;
 		warnx("spool: write error:");
 		return -1;
 	}
-	if (limit < (4u << 20))
-		limit = 4u << 20;
 	if (lseek(s->fd, 0, SEEK_SET) < 0)
 		die(EX_IOERR, "spool: seek:");
 	rdr_init(&in, s->fd, 1u << 20);
@@ -252,7 +271,7 @@ spool_sort(struct spool *s, size_t limit, void (*fn)(void *,
 				die(EX_OSERR, "out of memory");
 		}
 		memcpy(mem + used, c, c->len);
-		ptr[nptr++] = (const struct chit *)(mem + used);
+		ptr[nptr++] = (struct chit *)(mem + used);
 		used += c->len;
 	}
 	if (in.err) {

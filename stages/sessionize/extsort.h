@@ -12,8 +12,11 @@
 
 struct spool;
 
-/* A new spool in a temporary file under tmpdir (removed on exit). */
-struct spool	*spool_new(const char *tmpdir);
+/*
+ * A new spool: in memory up to budget bytes, then in a temporary file
+ * under tmpdir (removed on exit).
+ */
+struct spool	*spool_new(const char *tmpdir, size_t budget);
 void		 spool_add(struct spool *, const struct chit *);
 uint64_t	 spool_count(const struct spool *);
 /*

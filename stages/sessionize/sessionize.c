@@ -22,12 +22,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
+#include <xxhash.h>
 
 #include "chit.h"
 #include "extsort.h"
 #include "hit.h"
-#include "mpk.h"
+#include "mpc.h"
 #include "prog.h"
 #include "sessions.h"
 #include "timeparse.h"
@@ -39,17 +41,26 @@ struct sz {
 	struct sess_opts	 so;
 	struct sessions		*S;
 	struct carena		*arena;
-	struct chit		**heap;		/* reorder heap */
-	size_t			 nheap, heapcap;
+	struct bucket {
+		struct chit	**v;
+		size_t		  n, cap;
+	}			*ring;		/* reorder window */
+	size_t			 nring, inwindow;
+	int64_t			 base;		/* first second not released */
+	int			 started;
 	int64_t			 maxts;		/* latest time seen */
-	struct chit		*last;		/* last released (copy) */
-	size_t			 lastcap;
 	struct spool		*spool;
 	int			 holdfd;
 	struct wbuf		 hold;		/* sessions, until the end */
+	int			 holding;	/* output held in hold */
+	int			 reread;	/* inputs are files: no spool */
+	int			 stop;		/* fallback with files: reread */
 	int			 passfd;
 	struct wbuf		 pass;		/* other records */
-	msgpack_packer		 passpk;
+	struct devslot {
+		uint64_t	 h;
+		int		 dev;
+	}			*devcache;	/* device class by agent */
 	int			 status;
 	const char		*why;		/* reason for a fallback */
 	struct progress		 prog;
@@ -57,85 +68,141 @@ struct sz {
 	unsigned long long	 nrec, nhits, npages, nskip, npass, nbad;
 };
 
-/* ---- the reorder heap ---- */
+/* ---- reordering ---- */
+
+/*
+ * The reorder window is a ring of one-second buckets: a hit goes into
+ * the bucket of its second, and a bucket is released, its few hits
+ * sorted, once the latest time seen is --max-disorder past the end of
+ * its second. A hit whose second was already released is beyond the
+ * window.
+ */
+static int64_t
+second_of(int64_t ts)
+{
+	return ts >= 0 ? ts / 1000 : -((-ts + 999) / 1000);
+}
+
+static int
+cmp_ptr(const void *a, const void *b)
+{
+	return chit_cmp(*(struct chit *const *)a, *(struct chit *const *)b);
+}
 
 static void
-rh_push(struct sz *z, struct chit *c)
+release_bucket(struct sz *z, struct bucket *b)
 {
 	size_t i;
 
-	if (z->nheap == z->heapcap) {
-		z->heapcap = z->heapcap ? z->heapcap * 2 : 4096;
-		z->heap = realloc(z->heap, z->heapcap * sizeof *z->heap);
-		if (z->heap == NULL)
-			die(EX_OSERR, "out of memory");
+	if (b->n > 16) {
+		qsort(b->v, b->n, sizeof *b->v, cmp_ptr);
+	} else {
+		/* A second holds a few hits: insertion sort, no calls. */
+		for (i = 1; i < b->n; i++) {
+			struct chit *c = b->v[i];
+			size_t j = i;
+
+			while (j > 0 && chit_cmp(c, b->v[j - 1]) < 0) {
+				b->v[j] = b->v[j - 1];
+				j--;
+			}
+			b->v[j] = c;
+		}
 	}
-	i = z->nheap++;
-	while (i > 0 && chit_cmp(c, z->heap[(i - 1) / 2]) < 0) {
-		z->heap[i] = z->heap[(i - 1) / 2];
-		i = (i - 1) / 2;
+	for (i = 0; i < b->n; i++) {
+		sessions_hit(z->S, b->v[i]);
+		carena_release(z->arena, b->v[i]);
 	}
-	z->heap[i] = c;
+	z->inwindow -= b->n;
+	b->n = 0;
 }
 
-static struct chit *
-rh_pop(struct sz *z)
-{
-	struct chit *top = z->heap[0], *last = z->heap[--z->nheap];
-	size_t i = 0;
-
-	for (;;) {
-		size_t c = 2 * i + 1;
-
-		if (c >= z->nheap)
-			break;
-		if (c + 1 < z->nheap && chit_cmp(z->heap[c + 1], z->heap[c]) < 0)
-			c++;
-		if (chit_cmp(z->heap[c], last) >= 0)
-			break;
-		z->heap[i] = z->heap[c];
-		i = c;
-	}
-	if (z->nheap > 0)
-		z->heap[i] = last;
-	return top;
-}
-
-static void
-remember_last(struct sz *z, const struct chit *c)
-{
-	if (z->lastcap < c->len) {
-		z->lastcap = c->len * 2;
-		if ((z->last = realloc(z->last, z->lastcap)) == NULL)
-			die(EX_OSERR, "out of memory");
-	}
-	memcpy(z->last, c, c->len);
-}
-
-/* Release the hits the window has passed (all of them at the end). */
+/* Release the seconds the window has passed (all of them at the end). */
 static void
 release(struct sz *z, int all)
 {
-	while (z->nheap > 0 &&
-	    (all || z->heap[0]->ts <= z->maxts - z->o->max_disorder)) {
-		struct chit *c = rh_pop(z);
-
-		sessions_hit(z->S, c);
-		remember_last(z, c);
-		carena_release(z->arena, c);
+	while (z->inwindow > 0 && (all ||
+	    (z->base + 1) * 1000 - 1 <= z->maxts - z->o->max_disorder)) {
+		release_bucket(z, &z->ring[z->base % z->nring]);
+		z->base++;
 	}
+	if (z->inwindow == 0 && all)
+		z->base = second_of(z->maxts) + 1;
+}
+
+static void
+reorder_push(struct sz *z, struct chit *c)
+{
+	int64_t sec = second_of(c->ts);
+	struct bucket *b;
+
+	if (!z->started) {
+		/* The first hit may itself be up to the window late. */
+		z->base = sec - (int64_t)z->nring + 2;
+		z->started = 1;
+	}
+	/* A second beyond the ring: release until it fits. */
+	while (sec >= z->base + (int64_t)z->nring) {
+		release_bucket(z, &z->ring[z->base % z->nring]);
+		z->base++;
+		if (z->inwindow == 0 && sec >= z->base + (int64_t)z->nring)
+			z->base = sec - (int64_t)z->nring + 1;
+	}
+	b = &z->ring[sec % (int64_t)z->nring];
+	if (b->n == b->cap) {
+		b->cap = b->cap ? b->cap * 2 : 8;
+		if ((b->v = realloc(b->v, b->cap * sizeof *b->v)) == NULL)
+			die(EX_OSERR, "out of memory");
+	}
+	b->v[b->n++] = c;
+	z->inwindow++;
 }
 
 /* Stop streaming: from now on hits are only spooled, then sorted. */
+/* Drop the sessions written so far (in place, when not held). */
+static void
+unwrite(struct sz *z)
+{
+	if (z->holding)
+		return;		/* the hold is simply not copied out */
+	z->out->len = 0;
+	z->out->total = 0;
+	if (ftruncate(z->out->fd, 0) != 0 || lseek(z->out->fd, 0, SEEK_SET) != 0)
+		die(EX_IOERR, "cannot truncate the output to sort instead:");
+}
+
 static void
 fall_back(struct sz *z, const char *why)
 {
-	while (z->nheap > 0)
-		carena_release(z->arena, rh_pop(z));
+	size_t i, k;
+
+	for (i = 0; i < z->nring; i++) {
+		for (k = 0; k < z->ring[i].n; k++)
+			carena_release(z->arena, z->ring[i].v[k]);
+		z->ring[i].n = 0;
+	}
+	z->inwindow = 0;
 	sessions_free(z->S);
 	z->S = NULL;
 	z->mode = SZ_SORT;
 	z->why = why;
+	unwrite(z);
+	/* Files can be read again from the start: stop here and do so. */
+	z->stop = z->reread;
+}
+
+/* The device class of an agent, cached: a site sees few agents. */
+static int
+device(struct sz *z, const struct span *ua)
+{
+	uint64_t h = XXH3_64bits(ua->p, ua->len) | 1;
+	struct devslot *d = &z->devcache[h & 4095];
+
+	if (d->h != h) {
+		d->h = h;
+		d->dev = device_of(ua->p, ua->len);
+	}
+	return d->dev;
 }
 
 static void
@@ -151,20 +218,20 @@ take_hit(struct sz *z, const struct hit *h, const char *name)
 	}
 	z->npages++;
 	c = carena_alloc(z->arena, chit_size(h));
-	chit_make(c, h);
+	chit_make(c, h, device(z, &h->ua));
 	if (z->spool)
 		spool_add(z->spool, c);
 	if (z->mode == SZ_SORT) {
 		carena_release(z->arena, c);
 		return;
 	}
-	if (z->last && chit_cmp(c, z->last) < 0) {
+	if (z->started && second_of(c->ts) < z->base) {
 		char a[32], b[32];
 
 		time_format_iso(c->ts, a);
-		time_format_iso(z->last->ts, b);
+		time_format_iso(z->base * 1000, b);
 		if (z->o->mode == SZ_STREAM) {
-			warnx("%s: record %llu: hit at %s comes after hits at %s, "
+			warnx("%s: record %llu: hit at %s comes after hits up to %s, "
 			    "beyond --max-disorder: sessions would be wrong; run "
 			    "without --stream, or with --sort", name, z->nrec, a, b);
 			z->status = EX_DATAERR;
@@ -172,7 +239,7 @@ take_hit(struct sz *z, const struct hit *h, const char *name)
 			return;
 		}
 		if (!z->o->quiet)
-			warnx("%s: record %llu: hit at %s after hits at %s: input "
+			warnx("%s: record %llu: hit at %s after hits up to %s: input "
 			    "out of order beyond --max-disorder, sorting it", name,
 			    z->nrec, a, b);
 		carena_release(z->arena, c);
@@ -181,10 +248,10 @@ take_hit(struct sz *z, const struct hit *h, const char *name)
 	}
 	if (c->ts > z->maxts)
 		z->maxts = c->ts;
-	rh_push(z, c);
+	reorder_push(z, c);
 	release(z, 0);
 	if (z->mode == SZ_AUTO && carena_bytes(z->arena) +
-	    sessions_bytes(z->S) > z->o->memory_limit) {
+	    sessions_bytes(z->S) > z->o->memory_limit / 4) {
 		if (!z->o->quiet)
 			warnx("open sessions exceed --memory-limit: sorting the "
 			    "input on disk instead");
@@ -192,37 +259,53 @@ take_hit(struct sz *z, const struct hit *h, const char *name)
 	}
 }
 
+/*
+ * Hits are decoded in one pass over the input buffer (the common case);
+ * anything else is framed and passed on as the bytes it came as.
+ */
 static void
 read_input(struct sz *z, int fd, const char *name)
 {
-	struct recin in;
-	msgpack_object *o;
+	struct mpr in;
 	int r = 0;
 
-	recin_init(&in, fd, name);
-	while (z->status != EX_DATAERR || z->o->mode != SZ_STREAM) {
+	mpr_init(&in, fd, name);
+	while ((z->status != EX_DATAERR || z->o->mode != SZ_STREAM) && !z->stop) {
+		const char *p, *rec, *t;
+		size_t avail, used, len, tn;
 		struct hit h;
 
-		if ((r = recin_next(&in, &o)) <= 0)
+		p = mpr_window(&in, &avail);
+		r = avail ? hit_decode_prefix(p, avail, &h, &used) : MPC_SHORT;
+		if (r == MPC_SHORT) {
+			if ((r = mpr_more(&in)) > 0)
+				continue;
+			if (r == 0 && avail > 0)
+				r = mpr_truncated(&in);
 			break;
+		}
 		z->nrec++;
-		progress_tick(&z->prog, in.bytes, z->nrec, &z->ticks);
-		if (!mpk_is(mpk_get(o, "type"), "hit")) {
-			msgpack_pack_object(&z->passpk, *o);
-			z->npass++;
+		progress_tick(&z->prog, mpr_bytes(&in), z->nrec, &z->ticks);
+		if (r == 0) {
+			mpr_consume(&in, used);
+			take_hit(z, &h, name);
 			continue;
 		}
-		if (hit_unpack(o, &h) != 0) {
+		if ((r = mpr_next(&in, &rec, &len)) <= 0)
+			break;
+		if (mpc_record_type(rec, len, &t, &tn) == 0 && tn == 3 &&
+		    memcmp(t, "hit", 3) == 0) {
 			if (z->nbad++ < 10)
 				warnx("%s: record %llu: hit without ts, vid, status "
 				    "or kind: skipped", name, z->nrec);
 			continue;
 		}
-		take_hit(z, &h, name);
+		wbuf_write(&z->pass, rec, len);		/* as it came */
+		z->npass++;
 	}
 	if (r < 0)
 		z->status = status_merge(z->status, in.status);
-	recin_free(&in);
+	mpr_free(&in);
 }
 
 static void
@@ -231,22 +314,29 @@ feed(void *arg, const struct chit *c)
 	sessions_hit(arg, c);
 }
 
-/* Copy the whole of file fd to out. */
+/* Copy the whole of temporary file fd to out. */
 static void
 copy_file(int fd, struct wbuf *out, const char *what)
 {
-	char *buf = malloc(WBUF_SIZE);
-	ssize_t n;
+	if (wbuf_copy_file(out, fd) != 0)
+		die(EX_IOERR, "%s: copy error:", what);
+}
 
-	if (buf == NULL)
-		die(EX_OSERR, "out of memory");
-	if (lseek(fd, 0, SEEK_SET) < 0)
-		die(EX_IOERR, "%s: seek:", what);
-	while ((n = read(fd, buf, WBUF_SIZE)) > 0)
-		wbuf_write(out, buf, (size_t)n);
-	if (n < 0)
-		die(EX_IOERR, "%s: read error:", what);
-	free(buf);
+/* Whether every input is a regular file that can be read again. */
+static int
+all_files(char *const *paths, size_t n)
+{
+	struct stat st;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		int ok = strcmp(paths[i], "-") == 0 ?
+		    fstat(STDIN_FILENO, &st) == 0 : stat(paths[i], &st) == 0;
+
+		if (!ok || !S_ISREG(st.st_mode))
+			return 0;
+	}
+	return 1;
 }
 
 int
@@ -266,23 +356,37 @@ sz_run(char *const *paths, size_t npaths, struct wbuf *out,
 	z.so.campaign_split = o->campaign_split;
 	z.so.tc = &o->tc;
 	z.arena = carena_new();
+	z.nring = (size_t)(o->max_disorder / 1000) + 2;
+	if ((z.ring = calloc(z.nring, sizeof *z.ring)) == NULL)
+		die(EX_OSERR, "out of memory");
 	z.passfd = tmpfile_in(o->tmpdir, "pass");
 	wbuf_init(&z.pass, z.passfd);
-	mpk_init(&z.passpk, &z.pass);
-	if (o->mode != SZ_STREAM)
-		z.spool = spool_new(o->tmpdir);
-	if (o->mode == SZ_AUTO) {
-		z.holdfd = tmpfile_in(o->tmpdir, "hold");
-		wbuf_init(&z.hold, z.holdfd);
-		z.S = sessions_new(&z.so, &z.hold);
-	} else if (o->mode == SZ_STREAM) {
-		z.S = sessions_new(&z.so, out);
-	}
-	progress_init(&z.prog, o->progress);
+	if ((z.devcache = calloc(4096, sizeof *z.devcache)) == NULL)
+		die(EX_OSERR, "out of memory");
 	if (npaths == 0) {
 		paths = dash;
 		npaths = 1;
 	}
+	/*
+	 * What a fallback to sorting needs: the hits read so far (a spool,
+	 * unless every input is a file that can be read again), and the
+	 * sessions written so far undone (a hold, unless the output is an
+	 * -o file that can be truncated). Memory: half of the limit for the
+	 * spool, a quarter for held output; each spills beyond that.
+	 */
+	z.reread = all_files(paths, npaths);
+	if (o->mode == SZ_SORT || (o->mode == SZ_AUTO && !z.reread))
+		z.spool = spool_new(o->tmpdir, o->memory_limit / 2);
+	z.holding = o->mode == SZ_AUTO && out->tmppath == NULL;
+	if (z.holding) {
+		z.holdfd = tmpfile_in(o->tmpdir, "hold");
+		wbuf_init_cap(&z.hold, z.holdfd, o->memory_limit / 4 > WBUF_SIZE ?
+		    o->memory_limit / 4 : WBUF_SIZE);
+		z.S = sessions_new(&z.so, &z.hold);
+	} else if (o->mode != SZ_SORT) {
+		z.S = sessions_new(&z.so, out);
+	}
+	progress_init(&z.prog, o->progress);
 	for (i = 0; i < npaths; i++) {
 		const char *name;
 		int fd = input_open(paths[i], &name);
@@ -293,6 +397,27 @@ sz_run(char *const *paths, size_t npaths, struct wbuf *out,
 		}
 		read_input(&z, fd, name);
 		input_close(fd);
+	}
+	if (z.stop) {
+		/* Read the files again, into a spool, and sort that. */
+		z.stop = 0;
+		z.reread = 0;
+		z.spool = spool_new(o->tmpdir, o->memory_limit / 2);
+		z.pass.len = 0;
+		if (ftruncate(z.passfd, 0) != 0 || lseek(z.passfd, 0, SEEK_SET) != 0)
+			die(EX_IOERR, "passed records: truncate:");
+		z.nrec = z.nhits = z.npages = z.nskip = z.npass = z.nbad = 0;
+		for (i = 0; i < npaths; i++) {
+			const char *name;
+			int fd = input_open(paths[i], &name);
+
+			if (fd < 0)
+				continue;
+			if (lseek(fd, 0, SEEK_SET) != 0)
+				die(EX_IOERR, "%s: cannot read it again:", name);
+			read_input(&z, fd, name);
+			input_close(fd);
+		}
 	}
 	progress_done(&z.prog);
 
@@ -311,13 +436,21 @@ sz_run(char *const *paths, size_t npaths, struct wbuf *out,
 	} else {
 		release(&z, 1);
 		sessions_finish(z.S);
-		if (o->mode == SZ_AUTO) {
-			wbuf_flush(&z.hold);
+		if (z.holding) {
+			/* What spilled to the file, then what is in memory. */
+			if (z.hold.total > z.hold.len) {
+				size_t keep = z.hold.len;
+
+				z.hold.len = 0;		/* the file part only */
+				if (wbuf_copy_file(out, z.holdfd) != 0)
+					die(EX_IOERR, "held sessions: copy error:");
+				z.hold.len = keep;
+			}
 			if (z.hold.err) {
 				errno = z.hold.err;
 				die(EX_IOERR, "held sessions: write error:");
 			}
-			copy_file(z.holdfd, out, "held sessions");
+			wbuf_write(out, z.hold.buf, z.hold.len);
 		}
 	}
 	wbuf_flush(&z.pass);
@@ -333,14 +466,16 @@ sz_run(char *const *paths, size_t npaths, struct wbuf *out,
 		    sessions_count(z.S), z.nskip, z.npass, z.nbad);
 	sessions_free(z.S);
 	spool_free(z.spool);
-	if (o->mode == SZ_AUTO) {
+	if (z.holding) {
 		free(z.hold.buf);
 		close(z.holdfd);
 	}
 	free(z.pass.buf);
 	close(z.passfd);
-	free(z.heap);
-	free(z.last);
+	for (i = 0; i < z.nring; i++)
+		free(z.ring[i].v);
+	free(z.ring);
+	free(z.devcache);
 	carena_free(z.arena);
 	return z.status;
 }

@@ -455,7 +455,6 @@ open_sess(struct sessions *S, const struct chit *h, uint64_t vh,
 	struct sess *s = xcalloc(1, sizeof *s);
 	struct span vid = chit_field(h, C_VID), path = chit_field(h, C_PATH);
 	struct span q = chit_field(h, C_QUERY), ref = chit_field(h, C_REF);
-	struct span ua = chit_field(h, C_UA);
 	struct traffic t;
 	const char *dev;
 	size_t j;
@@ -484,7 +483,7 @@ open_sess(struct sessions *S, const struct chit *h, uint64_t vh,
 	put_kv(s, "channel", t.channel, strlen(t.channel));
 	if (t.click_id)
 		put_kv(s, "click_id", t.click_id, strlen(t.click_id));
-	dev = device_of(ua.p, ua.len);
+	dev = device_names[h->device];
 	put_kv(s, "device", dev, strlen(dev));
 	if ((S->nopen + 1) * 2 > S->mask + 1)
 		tab_grow(S);

@@ -21,6 +21,7 @@
 #define XXH_STATIC_LINKING_ONLY	/* XXH3_state_t on the stack */
 #include <xxhash.h>
 
+#include "chit.h"
 #include "query.h"
 
 static const char *const campaign_params[] = {
@@ -30,13 +31,22 @@ static const char *const campaign_params[] = {
 };
 #define FIRST_CLICK_ID 6	/* campaign_params[6..] are click ids */
 
+static const unsigned char campaign_lens[] = { 10, 10, 12, 8, 11, 6, 5, 6,
+	6, 5, 7, 6, 6, 6, 9 };
+
+/* Which campaign parameter name[0..n) is, or -1. Called for every query
+ * parameter of every hit: a length and first-letter test first. */
 static int
 param_index(const char *name, size_t n)
 {
 	int i;
 
+	if (n < 5 || n > 12 || (name[0] != 'u' && name[0] != 'g' &&
+	    name[0] != 'w' && name[0] != 'd' && name[0] != 'm' &&
+	    name[0] != 'f' && name[0] != 't' && name[0] != 'l'))
+		return -1;
 	for (i = 0; campaign_params[i]; i++)
-		if (strlen(campaign_params[i]) == n &&
+		if (campaign_lens[i] == n && campaign_params[i][0] == name[0] &&
 		    memcmp(campaign_params[i], name, n) == 0)
 			return i;
 	return -1;
@@ -422,7 +432,7 @@ has(const char *s, size_t n, const char *w)
 	return 0;
 }
 
-const char *
+int
 device_of(const char *ua, size_t n)
 {
 	if (has(ua, n, "iPad") || (has(ua, n, "Tablet") &&
@@ -430,12 +440,12 @@ device_of(const char *ua, size_t n)
 	    has(ua, n, "Kindle") || has(ua, n, "Silk/") ||
 	    has(ua, n, "PlayBook") ||
 	    (has(ua, n, "Android") && !has(ua, n, "Mobile")))
-		return "tablet";
+		return DEV_TABLET;
 	if (has(ua, n, "Mobi") || has(ua, n, "iPhone") || has(ua, n, "iPod") ||
 	    has(ua, n, "Android") || has(ua, n, "Windows Phone") ||
 	    has(ua, n, "BlackBerry") || has(ua, n, "BB10") ||
 	    has(ua, n, "Opera Mini") || has(ua, n, "IEMobile") ||
 	    has(ua, n, "webOS"))
-		return "mobile";
-	return "desktop";
+		return DEV_MOBILE;
+	return DEV_DESKTOP;
 }

@@ -1,0 +1,156 @@
+/*
+ * mpc.h - MessagePack read straight from its bytes: a cursor that reads
+ * or skips one value at a time, and a framer that cuts a byte stream from
+ * a file descriptor into whole records.
+ *
+ * The hot stages (sessionize, funnel) read hits and sessions through
+ * these instead of msgpack-c's object trees: no allocation per record,
+ * strings stay views into the input buffer, and records they pass on are
+ * copied as the bytes they came as. msgpack-c still reads everything
+ * else (revisit-dump, tests), and the tests check both agree.
+ */
+#ifndef REVISIT_MPC_H
+#define REVISIT_MPC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct mpc {
+	const unsigned char	*p, *end;
+};
+
+/* Results of the readers: 0 ok; these when not. */
+#define MPC_SHORT	-1	/* the value runs past the end */
+#define MPC_BAD		-2	/* not MessagePack, or not that type */
+
+static inline void
+mpc_init(struct mpc *c, const void *p, size_t n)
+{
+	c->p = p;
+	c->end = c->p + n;
+}
+
+int	mpc_skip(struct mpc *);
+int	mpc_map(struct mpc *, uint32_t *n);
+int	mpc_array(struct mpc *, uint32_t *n);
+/* A str (or bin) value: a view into the bytes. */
+int	mpc_str_slow(struct mpc *, const char **s, size_t *n);
+/* An integer value that fits int64. */
+int	mpc_int_slow(struct mpc *, int64_t *v);
+
+/* Inline fast paths for what records are mostly made of: short
+ * strings and small or 64-bit integers. */
+static inline int
+mpc_str(struct mpc *c, const char **s, size_t *n)
+{
+	const unsigned char *p = c->p;
+
+	if (p < c->end && (*p & 0xe0) == 0xa0) {
+		size_t k = *p & 0x1f;
+
+		if ((size_t)(c->end - p - 1) < k)
+			return MPC_SHORT;
+		*s = (const char *)p + 1;
+		*n = k;
+		c->p = p + 1 + k;
+		return 0;
+	}
+	if (c->end - p >= 2 && *p == 0xd9) {
+		size_t k = p[1];
+
+		if ((size_t)(c->end - p - 2) < k)
+			return MPC_SHORT;
+		*s = (const char *)p + 2;
+		*n = k;
+		c->p = p + 2 + k;
+		return 0;
+	}
+	return mpc_str_slow(c, s, n);
+}
+
+static inline int
+mpc_int(struct mpc *c, int64_t *v)
+{
+	const unsigned char *p = c->p;
+
+	if (p < c->end && *p <= 0x7f) {
+		*v = *p;
+		c->p = p + 1;
+		return 0;
+	}
+	if (c->end - p >= 9 && *p == 0xcf && p[1] < 0x80) {
+		uint64_t u = 0;
+		int i;
+
+		for (i = 1; i <= 8; i++)
+			u = u << 8 | p[i];
+		*v = (int64_t)u;
+		c->p = p + 9;
+		return 0;
+	}
+	return mpc_int_slow(c, v);
+}
+/* A float or integer value, as a double. */
+int	mpc_num(struct mpc *, double *v);
+/* Whether the next value is nil (and then skip it). */
+int	mpc_nil(struct mpc *);
+/* The key is k: compare a str key at the cursor without moving it. */
+int	mpc_key_is(const struct mpc *, const char *k, size_t klen);
+
+/*
+ * The "type" of a record (a map): a view of its str value, 0; or -1 when
+ * the record is not a map or has no str "type".
+ */
+int	mpc_record_type(const char *rec, size_t len, const char **t, size_t *n);
+
+/* A reader of whole records from a file descriptor. */
+struct mpr {
+	int		 fd;
+	const char	*name;		/* for messages, borrowed */
+	char		*buf;
+	size_t		 cap, pos, len;
+	int		 eof;
+	uint64_t	 off;		/* stream offset of buf[0] */
+	uint64_t	 nrec;
+	int		 status;	/* after -1: EX_DATAERR or EX_IOERR */
+};
+
+void	mpr_init(struct mpr *, int fd, const char *name);
+void	mpr_free(struct mpr *);
+/*
+ * The next record's bytes, valid until the next call: 1, 0 at the end,
+ * or -1 after a message (bad or truncated MessagePack, read error).
+ */
+int	mpr_next(struct mpr *, const char **rec, size_t *len);
+/*
+ * The bytes buffered from the next record on, for decoding in one pass:
+ * decode them, then mpr_consume() the record's length; if the buffer
+ * ends inside the record, mpr_more() and try again. mpr_more returns 1,
+ * 0 at the end of input (with no more bytes), or -1 on a read error.
+ */
+static inline const char *
+mpr_window(const struct mpr *r, size_t *avail)
+{
+	*avail = r->len - r->pos;
+	return r->buf + r->pos;
+}
+
+static inline void
+mpr_consume(struct mpr *r, size_t n)
+{
+	r->pos += n;
+	r->nrec++;
+}
+
+int	mpr_more(struct mpr *);
+/* Report bytes left at the end of input as a cut record; returns -1. */
+int	mpr_truncated(struct mpr *);
+
+/* Bytes read so far (for progress). */
+static inline uint64_t
+mpr_bytes(const struct mpr *r)
+{
+	return r->off + r->len;
+}
+
+#endif
