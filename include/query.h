@@ -21,6 +21,19 @@ struct qparam {
  */
 int	query_next(const char *q, size_t n, size_t *pos, struct qparam *p);
 
+/* The value of a hex digit, or -1. */
+static inline int
+hexdigit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
 /* Percent-decode s[0..n) into out (room for n bytes); returns the length. */
 size_t	url_decode(const char *s, size_t n, char *out);
 

@@ -9,6 +9,7 @@
 
 #include "botclass.h"
 #include "hash.h"
+#include "helpers.h"
 #include "hitbuild.h"
 #include "json.h"
 #include "logfmt.h"
@@ -526,26 +527,6 @@ ua_add(struct uas *u, const char *s, size_t n)
 	u->n++;
 }
 
-static char *
-slurp(const char *path, size_t *len)
-{
-	FILE *fp = fopen(path, "rb");
-	char *buf;
-	long n;
-
-	if (fp == NULL)
-		return NULL;
-	fseek(fp, 0, SEEK_END);
-	n = ftell(fp);
-	fseek(fp, 0, SEEK_SET);
-	buf = malloc((size_t)n + 1);
-	cr_assert_eq(fread(buf, 1, (size_t)n, fp), (size_t)n);
-	buf[n] = '\0';
-	fclose(fp);
-	*len = (size_t)n;
-	return buf;
-}
-
 /* Every string in every array that follows key (or, key NULL, every
  * string of a top-level array). */
 static int
@@ -684,20 +665,10 @@ count_bots(struct uas *u)
 	return k;
 }
 
-static const char *
-shared(const char *rel, char *buf, size_t n)
-{
-	const char *base = getenv("REVISIT_SHARED_DATA");
-
-	snprintf(buf, n, "%s/%s", base ? base : SHARED_DATA, rel);
-	return buf;
-}
-
 Test(bots, catch_98_percent_of_bots_and_flag_under_0_2_percent_of_browsers,
     .init = setup, .fini = teardown, .timeout = 120) {
 	struct uas cua = { 0 }, ddb = { 0 }, spid = { 0 }, top = { 0 },
 	    dd_browsers = { 0 }, uap_dev = { 0 };
-	char p[512];
 	size_t k, neg = 0, fp = 0;
 
 	cr_assert_eq(json_strings(TEST_DATA "/crawler-user-agents/"
@@ -724,20 +695,21 @@ Test(bots, catch_98_percent_of_bots_and_flag_under_0_2_percent_of_browsers,
 	printf("bots: uap-core Spider cases: %zu of %zu caught (%.2f%%)\n", k,
 	    spid.n, 100.0 * k / spid.n);
 	cr_assert_geq(k * 100, spid.n * 98);
-	if (yaml_values(shared("device-detector-bots/fixtures_bots.yml", p,
-	    sizeof p), "user_agent", NULL, NULL, &ddb) == 0) {
+	if (yaml_values(shared_path("device-detector-bots/fixtures_bots.yml"),
+	    "user_agent", NULL, NULL, &ddb) == 0) {
 		k = count_bots(&ddb);
 		printf("bots: device-detector bot fixtures: %zu of %zu caught "
 		    "(%.2f%%)\n", k, ddb.n, 100.0 * k / ddb.n);
 		cr_assert_gt(ddb.n, 1300);
 		cr_assert_geq(k * 100, ddb.n * 98);
-		yaml_values(shared("device-detector-bots/fixtures_desktop.yml", p,
-		    sizeof p), "user_agent", NULL, NULL, &dd_browsers);
-		yaml_values(shared("device-detector-bots/fixtures_smartphone.yml",
-		    p, sizeof p), "user_agent", NULL, NULL, &dd_browsers);
+		yaml_values(shared_path("device-detector-bots/fixtures_desktop.yml"),
+		    "user_agent", NULL, NULL, &dd_browsers);
+		yaml_values(shared_path(
+		    "device-detector-bots/fixtures_smartphone.yml"), "user_agent",
+		    NULL, NULL, &dd_browsers);
 	} else {
 		printf("bots: device-detector fixtures (LGPL, read from %s): "
-		    "absent, skipped\n", shared("", p, sizeof p));
+		    "absent, skipped\n", shared_path(""));
 	}
 	fp += count_bots(&top);
 	neg += top.n;

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "chit.h"
+#include "helpers.h"
 #include "hit.h"
 #include "hostset.h"
 #include "json.h"
@@ -623,36 +624,6 @@ Test(traffic, campaign_keys) {
 
 /* ---- the channel table against public referrer lists ---- */
 
-static char *
-slurp(const char *path, size_t *len)
-{
-	FILE *fp = fopen(path, "rb");
-	char *b;
-	long n;
-
-	if (fp == NULL)
-		return NULL;
-	fseek(fp, 0, SEEK_END);
-	n = ftell(fp);
-	fseek(fp, 0, SEEK_SET);
-	b = malloc((size_t)n + 1);
-	cr_assert_eq(fread(b, 1, (size_t)n, fp), (size_t)n);
-	b[n] = '\0';
-	fclose(fp);
-	*len = (size_t)n;
-	return b;
-}
-
-static const char *
-shared(const char *rel)
-{
-	static char buf[512];
-	const char *base = getenv("REVISIT_SHARED_DATA");
-
-	snprintf(buf, sizeof buf, "%s/%s", base ? base : SHARED_DATA, rel);
-	return buf;
-}
-
 /* A string value after "key": in a flat JSON object text at p. */
 static int
 json_field(const char *obj, const char *end, const char *key, char *out,
@@ -674,7 +645,7 @@ json_field(const char *obj, const char *end, const char *key, char *out,
 
 Test(traffic, referer_parser_search_and_social_land_right) {
 	size_t len, n, ok = 0, total = 0;
-	char *buf = slurp(shared("referer-parser/referer-tests.json"), &len);
+	char *buf = slurp(shared_path("referer-parser/referer-tests.json"), &len);
 	char uri[4096], medium[64];
 	const char *p;
 

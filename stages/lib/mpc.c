@@ -153,8 +153,9 @@ mpc_skip(struct mpc *c)
 	return 0;
 }
 
-int
-mpc_map(struct mpc *c, uint32_t *n)
+/* A container header of the wanted kind; the cursor stays put if not. */
+static int
+container(struct mpc *c, enum kind want, uint32_t *n)
 {
 	const unsigned char *save = c->p;
 	enum kind k;
@@ -163,7 +164,7 @@ mpc_map(struct mpc *c, uint32_t *n)
 
 	if ((r = header(c, &k, &m)) != 0)
 		return r;
-	if (k != K_MAP) {
+	if (k != want) {
 		c->p = save;
 		return MPC_BAD;
 	}
@@ -172,21 +173,15 @@ mpc_map(struct mpc *c, uint32_t *n)
 }
 
 int
+mpc_map(struct mpc *c, uint32_t *n)
+{
+	return container(c, K_MAP, n);
+}
+
+int
 mpc_array(struct mpc *c, uint32_t *n)
 {
-	const unsigned char *save = c->p;
-	enum kind k;
-	uint64_t m;
-	int r;
-
-	if ((r = header(c, &k, &m)) != 0)
-		return r;
-	if (k != K_ARRAY) {
-		c->p = save;
-		return MPC_BAD;
-	}
-	*n = (uint32_t)m;
-	return 0;
+	return container(c, K_ARRAY, n);
 }
 
 int

@@ -26,18 +26,6 @@ query_next(const char *q, size_t n, size_t *pos, struct qparam *p)
 	return 0;
 }
 
-static int
-hexv(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 size_t
 url_decode(const char *s, size_t n, char *out)
 {
@@ -50,7 +38,7 @@ url_decode(const char *s, size_t n, char *out)
 			out[o++] = ' ';
 			i++;
 		} else if (s[i] == '%' && i + 2 < n &&
-		    (h = hexv(s[i + 1])) >= 0 && (l = hexv(s[i + 2])) >= 0) {
+		    (h = hexdigit(s[i + 1])) >= 0 && (l = hexdigit(s[i + 2])) >= 0) {
 			out[o++] = (char)(h << 4 | l);
 			i += 3;
 		} else {

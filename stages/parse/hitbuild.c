@@ -11,6 +11,7 @@
 #include "hash.h"
 #include "json.h"
 #include "prog.h"
+#include "query.h"
 
 void
 hb_init(struct hb *b, const struct hb_opts *o, struct botclass *bots)
@@ -31,18 +32,6 @@ static int
 is_dash(const struct lf_slice *s)
 {
 	return s->p == NULL || s->n == 0 || (s->n == 1 && s->p[0] == '-');
-}
-
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
 }
 
 /*
@@ -80,7 +69,7 @@ decode(struct hb *b, const struct lf_slice *s)
 			int h1, h2;
 
 			if (*p == '%' && end - p >= 3 &&
-			    (h1 = hexval(p[1])) >= 0 && (h2 = hexval(p[2])) >= 0) {
+			    (h1 = hexdigit(p[1])) >= 0 && (h2 = hexdigit(p[2])) >= 0) {
 				*o++ = (char)(h1 << 4 | h2);
 				p += 3;
 			} else if (*p == '+' && (s->flags & LF_PLUS_SPACE)) {
@@ -109,7 +98,7 @@ decode(struct hb *b, const struct lf_slice *s)
 			*o++ = p[1];
 			p += 2;
 		} else if (p[1] == 'x' && end - p >= 4 &&
-		    (h1 = hexval(p[2])) >= 0 && (h2 = hexval(p[3])) >= 0) {
+		    (h1 = hexdigit(p[2])) >= 0 && (h2 = hexdigit(p[3])) >= 0) {
 			*o++ = (char)(h1 << 4 | h2);
 			p += 4;
 		} else {

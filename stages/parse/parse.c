@@ -46,7 +46,8 @@ reject(struct parser *P, const char *name, long long lineno,
 	if ((long)P->shown < P->o->max_warnings) {
 		warn_at(name, lineno, "%s at column %zu", msg, col + 1);
 		P->shown++;
-	} else if ((long)P->shown == P->o->max_warnings) {
+	} else if ((long)P->shown == P->o->max_warnings &&
+	    P->o->max_warnings > 0) {
 		warn_at(name, lineno, "further rejects not shown%s",
 		    P->o->rejects_path ? " (see --rejects)" : "");
 		P->shown++;
@@ -265,34 +266,16 @@ run_one(struct parser *P, const char *path)
 static struct botclass *
 load_bots(const char *path)
 {
-	char err[512];
+	char err[512], *text = NULL;
 	struct botclass *b;
+	size_t len;
 
 	if (path == NULL) {
 		b = botclass_new(revisit_data_bots, revisit_data_bots_len, err,
 		    sizeof err);
 	} else {
-		FILE *fp = fopen(path, "r");
-		char *text = NULL;
-		size_t len = 0;
-
-		if (fp == NULL)
-			die(EX_NOINPUT, "cannot open '%s':", path);
-		{
-			char chunk[65536];
-			size_t k;
-
-			while ((k = fread(chunk, 1, sizeof chunk, fp)) > 0) {
-				if ((text = realloc(text, len + k)) == NULL)
-					die(EX_OSERR, "out of memory");
-				memcpy(text + len, chunk, k);
-				len += k;
-			}
-		}
-		if (ferror(fp))
-			die(EX_IOERR, "%s: read error:", path);
-		fclose(fp);
-		b = botclass_new(text ? text : "", len, err, sizeof err);
+		text = read_file(path, &len);
+		b = botclass_new(text, len, err, sizeof err);
 		free(text);
 	}
 	if (b == NULL)

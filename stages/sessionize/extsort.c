@@ -1,12 +1,12 @@
 /*
- * extsort.c - spooling and external sorting of compact hits.
+ * extsort.c - external sorting of compact hits.
  *
- * The spool is a plain sequence of chits. Sorting reads it in pieces of
- * the memory budget, sorts each piece's pointers with qsort (chit_cmp:
- * time, then content, so equal input sorts equal whatever its order),
- * and writes each as a run; a k-way merge over a binary heap of run
- * readers then yields the whole in order. A spool that fits in one piece
- * is never written again: it is sorted and handed out from memory.
+ * Hits are appended to a chunk in memory; when the chunk is full its
+ * pointers are sorted (chit_cmp: time, visitor, content, so equal input
+ * sorts equal whatever its order) and written out as a run. At the end
+ * the last chunk is sorted in memory and merged with the runs through a
+ * binary heap. A spool that fits in one chunk is never written at all.
+ * Memory: the chunk, then the merge's read buffers, never both.
  */
 #include "extsort.h"
 
@@ -20,10 +20,16 @@
 #include "wbuf.h"
 
 struct spool {
-	int		 fd;
-	struct wbuf	 w;
-	uint64_t	 count;
 	const char	*tmpdir;
+	size_t		 budget;
+	char		*mem;		/* the chunk */
+	size_t		 used;
+	struct chit	**ptr;
+	size_t		 nptr, cap;
+	int		*runs;		/* run files */
+	unsigned	 nruns;
+	uint64_t	 count;
+	int		 err;
 };
 
 int
@@ -47,17 +53,67 @@ spool_new(const char *tmpdir, size_t budget)
 	if (s == NULL)
 		die(EX_OSERR, "out of memory");
 	s->tmpdir = tmpdir;
-	s->fd = tmpfile_in(tmpdir, "spool");
-	/* The buffer is the in-memory spool: nothing reaches the file
-	 * unless the spool outgrows it. */
-	wbuf_init_cap(&s->w, s->fd, budget > WBUF_SIZE ? budget : WBUF_SIZE);
+	s->budget = budget < (4u << 20) ? 4u << 20 : budget;
+	/* Pages are touched only as the chunk fills. */
+	if ((s->mem = malloc(s->budget)) == NULL)
+		die(EX_OSERR, "out of memory");
 	return s;
+}
+
+static int
+cmp_ptr(const void *a, const void *b)
+{
+	return chit_cmp(*(struct chit *const *)a, *(struct chit *const *)b);
+}
+
+/* Sort the chunk and write it as a run; the chunk is then empty. */
+static void
+flush_run(struct spool *s)
+{
+	struct wbuf w;
+	size_t i;
+	int fd;
+
+	if (s->nptr == 0)
+		return;
+	qsort(s->ptr, s->nptr, sizeof *s->ptr, cmp_ptr);
+	fd = tmpfile_in(s->tmpdir, "run");
+	wbuf_init(&w, fd);
+	for (i = 0; i < s->nptr; i++)
+		wbuf_write(&w, s->ptr[i], s->ptr[i]->len);
+	if (wbuf_close(&w, 1) != 0) {
+		s->err = errno ? errno : EIO;
+		close(fd);
+	} else {
+		s->runs = realloc(s->runs, (s->nruns + 1) * sizeof *s->runs);
+		if (s->runs == NULL)
+			die(EX_OSERR, "out of memory");
+		s->runs[s->nruns++] = fd;
+	}
+	s->nptr = 0;
+	s->used = 0;
 }
 
 void
 spool_add(struct spool *s, const struct chit *c)
 {
-	wbuf_write(&s->w, c, c->len);
+	if (s->used + c->len > s->budget) {
+		flush_run(s);
+		if (c->len > s->budget) {	/* one huge hit: room for it */
+			s->budget = c->len;
+			free(s->mem);
+			if ((s->mem = malloc(s->budget)) == NULL)
+				die(EX_OSERR, "out of memory");
+		}
+	}
+	if (s->nptr == s->cap) {
+		s->cap = s->cap ? s->cap * 2 : 65536;
+		if ((s->ptr = realloc(s->ptr, s->cap * sizeof *s->ptr)) == NULL)
+			die(EX_OSERR, "out of memory");
+	}
+	memcpy(s->mem + s->used, c, c->len);
+	s->ptr[s->nptr++] = (struct chit *)(s->mem + s->used);
+	s->used += c->len;
 	s->count++;
 }
 
@@ -70,14 +126,19 @@ spool_count(const struct spool *s)
 void
 spool_free(struct spool *s)
 {
+	unsigned i;
+
 	if (s == NULL)
 		return;
-	free(s->w.buf);
-	close(s->fd);
+	for (i = 0; i < s->nruns; i++)
+		close(s->runs[i]);
+	free(s->runs);
+	free(s->ptr);
+	free(s->mem);
 	free(s);
 }
 
-/* A buffered reader of chits from a file descriptor. */
+/* A buffered reader of chits from a run file. */
 struct rdr {
 	int	 fd;
 	char	*buf;
@@ -134,16 +195,11 @@ rdr_next(struct rdr *r)
 {
 	struct chit *c;
 	uint32_t len;
-	int e;
 
-	if ((e = rdr_need(r, sizeof(uint32_t))) != 0)
+	if (rdr_need(r, sizeof(uint32_t)) != 0)
 		return NULL;
 	memcpy(&len, r->buf + r->pos, sizeof len);
-	if (len < sizeof(struct chit)) {
-		r->err = EINVAL;
-		return NULL;
-	}
-	if (rdr_need(r, len) != 0) {
+	if (len < sizeof(struct chit) || rdr_need(r, len) != 0) {
 		if (!r->err)
 			r->err = EINVAL;
 		return NULL;
@@ -153,35 +209,31 @@ rdr_next(struct rdr *r)
 	return c;
 }
 
-static int
-cmp_ptr(const void *a, const void *b)
-{
-	return chit_cmp(*(struct chit *const *)a, *(struct chit *const *)b);
-}
-
-struct merge {
-	struct rdr		*r;
-	struct chit		*cur;
+/* A source of the merge: a run reader, or the in-memory chunk. */
+struct src {
+	struct rdr	*r;		/* NULL: the chunk */
+	size_t		 next;		/* chunk position */
+	struct chit	*cur;
 };
 
 static int
-mless(const struct merge *a, const struct merge *b)
+sless(struct src *a, struct src *b)
 {
 	return chit_cmp(a->cur, b->cur) < 0;
 }
 
 static void
-sift(struct merge *h, size_t n, size_t i)
+sift(struct src *h, size_t n, size_t i)
 {
 	for (;;) {
 		size_t c = 2 * i + 1;
-		struct merge t;
+		struct src t;
 
 		if (c >= n)
 			return;
-		if (c + 1 < n && mless(&h[c + 1], &h[c]))
+		if (c + 1 < n && sless(&h[c + 1], &h[c]))
 			c++;
-		if (!mless(&h[c], &h[i]))
+		if (!sless(&h[c], &h[i]))
 			return;
 		t = h[i];
 		h[i] = h[c];
@@ -190,151 +242,80 @@ sift(struct merge *h, size_t n, size_t i)
 	}
 }
 
+static struct chit *
+src_next(struct spool *s, struct src *x)
+{
+	if (x->r)
+		return rdr_next(x->r);
+	return x->next < s->nptr ? s->ptr[x->next++] : NULL;
+}
+
 int
 spool_sort(struct spool *s, size_t limit, void (*fn)(void *,
     const struct chit *), void *arg, unsigned *nruns)
 {
-	struct rdr in;
-	char *mem;
-	struct chit **ptr = NULL;
-	size_t nptr = 0, cap = 0, used = 0, i;
-	int *runs = NULL;
-	unsigned nr = 0;
-	struct chit *c;
+	struct src *h;
+	size_t n = 0, i, bufsz;
+	int status = 0;
 
-	if (limit < (4u << 20))
-		limit = 4u << 20;
-	if (s->w.total == s->w.len && s->w.len <= limit) {
-		/* Never spilled: sort it where it is. */
-		for (used = 0; used < s->w.len; used += c->len) {
-			c = (struct chit *)(s->w.buf + used);
-			if (nptr == cap) {
-				cap = cap ? cap * 2 : 65536;
-				if ((ptr = realloc(ptr, cap * sizeof *ptr)) == NULL)
-					die(EX_OSERR, "out of memory");
-			}
-			ptr[nptr++] = c;
-		}
-		qsort(ptr, nptr, sizeof *ptr, cmp_ptr);
-		for (i = 0; i < nptr; i++)
-			fn(arg, ptr[i]);
-		*nruns = nptr > 0;
-		free(ptr);
-		return 0;
-	}
-	wbuf_flush(&s->w);
-	if (s->w.err) {
-		errno = s->w.err;
-		warnx("spool: write error:");
+	(void)limit;	/* the chunk size was set by the budget */
+	qsort(s->ptr, s->nptr, sizeof *s->ptr, cmp_ptr);
+	*nruns = s->nruns + (s->nptr > 0);
+	if (s->err) {
+		errno = s->err;
+		warnx("sort run: write error:");
 		return -1;
 	}
-	if (lseek(s->fd, 0, SEEK_SET) < 0)
-		die(EX_IOERR, "spool: seek:");
-	rdr_init(&in, s->fd, 1u << 20);
-	if ((mem = malloc(limit)) == NULL)
+	if (s->nruns == 0) {
+		for (i = 0; i < s->nptr; i++)
+			fn(arg, s->ptr[i]);
+		return 0;
+	}
+	/* The runs' read buffers share what the chunk does not use. */
+	bufsz = (s->budget - (s->used < s->budget ? s->used : 0)) /
+	    (s->nruns + 1);
+	if (bufsz < 65536)
+		bufsz = 65536;
+	if ((h = calloc(s->nruns + 1, sizeof *h)) == NULL)
 		die(EX_OSERR, "out of memory");
-	for (;;) {
-		c = rdr_next(&in);
-		if (c == NULL || used + c->len > limit) {
-			/* Sort the piece; keep it in memory if it is all. */
-			qsort(ptr, nptr, sizeof *ptr, cmp_ptr);
-			if (c == NULL && nr == 0)
-				break;
-			if (nptr > 0) {
-				struct wbuf w;
-				int fd = tmpfile_in(s->tmpdir, "run");
+	for (i = 0; i < s->nruns; i++) {
+		struct rdr *r = malloc(sizeof *r);
 
-				wbuf_init(&w, fd);
-				for (i = 0; i < nptr; i++)
-					wbuf_write(&w, ptr[i], ptr[i]->len);
-				if (wbuf_close(&w, 1) != 0) {
-					warnx("sort run: write error:");
-					close(fd);
-					goto fail;
-				}
-				runs = realloc(runs, (nr + 1) * sizeof *runs);
-				runs[nr++] = fd;
-			}
-			nptr = used = 0;
-			if (c == NULL)
-				break;
-			if (c->len > limit) {
-				limit = c->len;
-				free(mem);
-				if ((mem = malloc(limit)) == NULL)
-					die(EX_OSERR, "out of memory");
-			}
+		if (r == NULL)
+			die(EX_OSERR, "out of memory");
+		if (lseek(s->runs[i], 0, SEEK_SET) != 0)
+			die(EX_IOERR, "sort run: seek:");
+		rdr_init(r, s->runs[i], bufsz);
+		h[n].r = r;
+		if ((h[n].cur = rdr_next(r)) != NULL)
+			n++;
+		else {
+			free(r->buf);
+			free(r);
 		}
-		if (nptr == cap) {
-			cap = cap ? cap * 2 : 65536;
-			if ((ptr = realloc(ptr, cap * sizeof *ptr)) == NULL)
-				die(EX_OSERR, "out of memory");
-		}
-		memcpy(mem + used, c, c->len);
-		ptr[nptr++] = (struct chit *)(mem + used);
-		used += c->len;
 	}
-	if (in.err) {
-		errno = in.err;
-		warnx("spool: read error:");
-		goto fail;
-	}
-	free(in.buf);
-	in.buf = NULL;
-	if (nr == 0) {
-		for (i = 0; i < nptr; i++)
-			fn(arg, ptr[i]);
-		*nruns = nptr > 0;
-	} else {
-		struct merge *h = calloc(nr, sizeof *h);
-		size_t n = 0, bufsz = limit / (2 * nr);
-
-		free(mem);
-		mem = NULL;
-		if (bufsz < 65536)
-			bufsz = 65536;
-		for (i = 0; i < nr; i++) {
-			struct rdr *r = malloc(sizeof *r);
-
-			lseek(runs[i], 0, SEEK_SET);
-			rdr_init(r, runs[i], bufsz);
-			if ((h[n].cur = rdr_next(r)) != NULL)
-				h[n++].r = r;
-			else {
-				free(r->buf);
-				free(r);
-			}
-		}
-		for (i = n; i-- > 0;)
-			sift(h, n, i);
-		while (n > 0) {
-			fn(arg, h[0].cur);
-			if ((h[0].cur = rdr_next(h[0].r)) == NULL) {
+	h[n].r = NULL;
+	h[n].next = 0;
+	if ((h[n].cur = src_next(s, &h[n])) != NULL)
+		n++;
+	for (i = n; i-- > 0;)
+		sift(h, n, i);
+	while (n > 0) {
+		fn(arg, h[0].cur);
+		if ((h[0].cur = src_next(s, &h[0])) == NULL) {
+			if (h[0].r) {
 				if (h[0].r->err) {
 					errno = h[0].r->err;
 					warnx("sort run: read error:");
+					status = -1;
 				}
 				free(h[0].r->buf);
 				free(h[0].r);
-				h[0] = h[--n];
 			}
-			sift(h, n, 0);
+			h[0] = h[--n];
 		}
-		free(h);
-		*nruns = nr;
+		sift(h, n, 0);
 	}
-	for (i = 0; i < nr; i++)
-		close(runs[i]);
-	free(runs);
-	free(ptr);
-	free(mem);
-	return 0;
-fail:
-	free(in.buf);
-	for (i = 0; i < nr; i++)
-		close(runs[i]);
-	free(runs);
-	free(ptr);
-	free(mem);
-	return -1;
+	free(h);
+	return status;
 }

@@ -187,6 +187,12 @@ fall_back(struct sz *z, const char *why)
 	z->mode = SZ_SORT;
 	z->why = why;
 	unwrite(z);
+	if (z->holding) {
+		/* The held output is dropped: give its memory to the sort. */
+		free(z->hold.buf);
+		z->hold.buf = NULL;
+		z->hold.len = z->hold.cap = 0;
+	}
 	/* Files can be read again from the start: stop here and do so. */
 	z->stop = z->reread;
 }
@@ -372,16 +378,18 @@ sz_run(char *const *paths, size_t npaths, struct wbuf *out,
 	 * unless every input is a file that can be read again), and the
 	 * sessions written so far undone (a hold, unless the output is an
 	 * -o file that can be truncated). Memory: half of the limit for the
-	 * spool, a quarter for held output; each spills beyond that.
+	 * spool, a quarter for held output (half when there is no spool);
+	 * each spills beyond that, the rest is for the window and sessions.
 	 */
 	z.reread = all_files(paths, npaths);
 	if (o->mode == SZ_SORT || (o->mode == SZ_AUTO && !z.reread))
 		z.spool = spool_new(o->tmpdir, o->memory_limit / 2);
 	z.holding = o->mode == SZ_AUTO && out->tmppath == NULL;
 	if (z.holding) {
+		size_t hb = z.spool ? o->memory_limit / 4 : o->memory_limit / 2;
+
 		z.holdfd = tmpfile_in(o->tmpdir, "hold");
-		wbuf_init_cap(&z.hold, z.holdfd, o->memory_limit / 4 > WBUF_SIZE ?
-		    o->memory_limit / 4 : WBUF_SIZE);
+		wbuf_init_cap(&z.hold, z.holdfd, hb > WBUF_SIZE ? hb : WBUF_SIZE);
 		z.S = sessions_new(&z.so, &z.hold);
 	} else if (o->mode != SZ_SORT) {
 		z.S = sessions_new(&z.so, out);
