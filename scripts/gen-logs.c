@@ -576,8 +576,10 @@ buy(struct visit *v)
 	char oid[32];
 	int r;
 
-	snprintf(oid, sizeof oid, "ORD-%08llx", (unsigned long long)rnd() >>
-	    32);
+	/* Unique, as a shop's are: a sequence number and a random part. */
+	snprintf(oid, sizeof oid, "ORD-%07llu-%04llx",
+	    (unsigned long long)count.purchases + 1,
+	    (unsigned long long)rnd() >> 48);
 	step(v);
 	page(v, "/checkout", v->prev, 200);
 	step(v);
