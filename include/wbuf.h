@@ -24,6 +24,7 @@ struct wbuf {
 	uint64_t total;		/* bytes accepted so far */
 	/* Set when writing to a temporary file that wbuf_close renames. */
 	char	*tmppath, *path;	/* owned */
+	int	 ownfd;		/* fd opened here: close it (not atomic) */
 };
 
 /* Write to fd (not owned unless opened by wbuf_open_atomic). */
@@ -36,7 +37,9 @@ void	wbuf_init_cap(struct wbuf *, int fd, size_t cap);
  * Open path for writing as a new file: the data goes to a temporary file
  * in the same directory; wbuf_close(w, 1) fsyncs and renames it into place,
  * wbuf_close(w, 0) removes it, leaving any previous file untouched.
- * "-" or NULL means stdout. Returns 0, or -1 with errno set.
+ * "-" or NULL means stdout; a path that is not a regular file (a device
+ * such as /dev/null, a FIFO) is written in place. Returns 0, or -1 with
+ * errno set.
  */
 int	wbuf_open_atomic(struct wbuf *, const char *path);
 
@@ -123,6 +126,10 @@ void	stage_output(struct wbuf *, const char *path);
  * errno set.
  */
 int	wbuf_copy_file(struct wbuf *, int fd);
+
+/* A report's text to path ("-": stderr), written atomically. 0, or -1
+ * after a message. */
+int	write_report(const char *path, const char *buf, size_t len);
 
 /* Ask for a 1 MiB pipe buffer on fd if it is a pipe: fewer context
  * switches between stages. Failure is harmless and ignored. */

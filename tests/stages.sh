@@ -9,7 +9,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 d=$top/tests/data
 shared=${REVISIT_SHARED_DATA:-$top/../shared/data}
 t=$(mktemp -d "${TMPDIR:-/tmp}/revisit-e2e.XXXXXX")
-trap 'rm -rf "$t"' EXIT INT TERM
+[ -n "${KEEP:-}" ] || trap 'rm -rf "$t"' EXIT INT TERM
 fails=0 n=0
 
 check() {
@@ -42,6 +42,10 @@ for s in decompress parse dump sessionize funnel; do
 	check "$s: a missing input is 66" \
 	    "$bin/revisit-$s /nonexistent/x </dev/null >/dev/null 2>&1; [ \$? -eq 66 ]"
 done
+
+mkfifo "$t/fifo"
+check "-o onto a FIFO writes into it and leaves it a FIFO" \
+    "timeout 10 cat $t/fifo >$t/fifo.out & printf 'a - - [10/Oct/2024:13:55:36 +0000] \"GET / HTTP/1.1\" 200 1\\n' | $bin/revisit-parse -q -f common -o $t/fifo; wait && [ -p $t/fifo ] && $bin/revisit-dump $t/fifo.out | grep -q '\"path\":\"/\"'"
 
 # ---------------------------------------------------------- decompress
 cp "$A" "$t/a.log"

@@ -187,10 +187,7 @@ report_write(const struct report *r, const char *text, const char *json)
 {
 	int bad = 0;
 
-	if (text && strcmp(text, "-") == 0) {
-		bad |= write_text(r, stderr) != 0;
-	} else if (text) {
-		struct wbuf w;
+	if (text) {
 		FILE *fp;
 		char *buf = NULL;
 		size_t len = 0;
@@ -199,16 +196,7 @@ report_write(const struct report *r, const char *text, const char *json)
 			die(EX_OSERR, "out of memory");
 		write_text(r, fp);
 		fclose(fp);
-		if (wbuf_open_atomic(&w, text) != 0) {
-			warnx("cannot create '%s':", text);
-			bad = 1;
-		} else {
-			wbuf_write(&w, buf, len);
-			if (wbuf_close(&w, 1) != 0) {
-				warnx("%s: write error:", text);
-				bad = 1;
-			}
-		}
+		bad |= write_report(text, buf, len) != 0;
 		free(buf);
 	}
 	if (json)

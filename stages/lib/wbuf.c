@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 int
@@ -50,12 +51,22 @@ wbuf_init(struct wbuf *w, int fd)
 int
 wbuf_open_atomic(struct wbuf *w, const char *path)
 {
+	struct stat sb;
 	char *tmp;
 	size_t n;
 	int fd;
 
 	if (path == NULL || strcmp(path, "-") == 0) {
 		wbuf_init(w, STDOUT_FILENO);
+		return 0;
+	}
+	if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode)) {
+		/* A device or a FIFO (-o /dev/null): write to it; renaming a
+		 * file over it would replace the device. */
+		if ((fd = open(path, O_WRONLY | O_CLOEXEC)) < 0)
+			return -1;
+		wbuf_init(w, fd);
+		w->ownfd = 1;
 		return 0;
 	}
 	n = strlen(path) + 32;
@@ -158,7 +169,10 @@ wbuf_close(struct wbuf *w, int keep)
 			unlink(w->tmppath);
 		free(w->tmppath);
 		free(w->path);
+	} else if (w->ownfd && close(w->fd) != 0 && err == 0) {
+		err = errno;
 	}
+	w->ownfd = 0;
 	free(w->buf);
 	w->buf = NULL;
 	w->tmppath = w->path = NULL;
@@ -237,4 +251,25 @@ wbuf_copy_file(struct wbuf *w, int fd)
 	}
 	free(buf);
 	return off == end ? 0 : -1;
+}
+
+int
+write_report(const char *path, const char *buf, size_t len)
+{
+	struct wbuf w;
+
+	if (strcmp(path, "-") == 0) {
+		fwrite(buf, 1, len, stderr);
+		return ferror(stderr) ? -1 : 0;
+	}
+	if (wbuf_open_atomic(&w, path) != 0) {
+		warnx("cannot create '%s':", path);
+		return -1;
+	}
+	wbuf_write(&w, buf, len);
+	if (wbuf_close(&w, 1) != 0) {
+		warnx("%s: write error:", path);
+		return -1;
+	}
+	return 0;
 }
