@@ -19,6 +19,11 @@
 /* Write p[0..n) as a quoted JSON string. */
 void	json_put_str(struct wbuf *, const char *p, size_t n);
 
+/* A double, shortest text that reads back the same, always with a
+ * decimal point or exponent (so it reads back as a float); null if not
+ * finite. */
+void	json_put_double(struct wbuf *, double d);
+
 /* A cursor over JSON text; p advances as values are read. */
 struct jcur {
 	const char	*p, *end;

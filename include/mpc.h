@@ -90,6 +90,10 @@ mpc_int(struct mpc *c, int64_t *v)
 	}
 	return mpc_int_slow(c, v);
 }
+/* A non-negative integer up to 2^64 - 1. */
+int	mpc_u64(struct mpc *, uint64_t *v);
+/* true or false. */
+int	mpc_bool(struct mpc *, int *v);
 /* A float or integer value, as a double. */
 int	mpc_num(struct mpc *, double *v);
 /* Whether the next value is nil (and then skip it). */

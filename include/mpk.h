@@ -147,6 +147,21 @@ mpw_int(char *p, int64_t v)
 	return p;
 }
 
+/* Any uint64 (a hash, a session id), always as 0xcf and 8 bytes. */
+static inline char *
+mpw_u64(char *p, uint64_t v)
+{
+	*p++ = (char)0xcf;
+	return mpw_be(p, v, 8);
+}
+
+static inline char *
+mpw_bool(char *p, int v)
+{
+	*p++ = (char)(v ? 0xc3 : 0xc2);
+	return p;
+}
+
 /*
  * Streaming reader of MessagePack records from a file descriptor, fed by
  * 64 KiB reads. The object returned by recin_next() is valid until the

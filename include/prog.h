@@ -20,6 +20,8 @@
 extern const char *prog_name;	/* "revisit-parse"; set by prog_init() */
 
 void	prog_init(const char *argv0);
+/* For a stage that holds much in memory: fewer, larger page faults. */
+void	prog_big_heap(void);
 void	warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void	warn_at(const char *file, long long line, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));
@@ -54,6 +56,11 @@ long long	parse_count(const char *opt, const char *s);
 double		parse_ratio(const char *opt, const char *s);
 /* "30m", "1800s", "1800" (seconds), "1.5h", "7d", "250ms": milliseconds. */
 long long	parse_duration(const char *opt, const char *s);
+long long	parse_duration_positive(const char *opt, const char *s);
+long long	parse_count_in(const char *opt, const char *s, long long lo,
+		    long long hi);
+/* ISO 8601 ("2024-06-03T13:15:21Z") or epoch milliseconds. */
+int64_t		parse_time(const char *opt, const char *s);
 /* "256M", "1G", "512k", "1048576": bytes. */
 long long	parse_size(const char *opt, const char *s);
 

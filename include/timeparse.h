@@ -37,6 +37,9 @@ int	time_parse_epoch(const char *s, size_t n, int unit, int64_t *ms);
 /* W3C extended log: date "2024-06-03" and time "13:15:21[.fff]", UTC. */
 int	time_parse_w3c(const char *date, size_t dn, const char *time,
 	    size_t tn, int64_t *ms);
+/* A time given on the command line (NUL-terminated): epoch milliseconds
+ * if all digits, else ISO 8601 as above. */
+int	time_parse_when(const char *s, int64_t *ms);
 /* Format ms as "2024-06-03T13:15:21.000Z" into buf (32 bytes). */
 void	time_format_iso(int64_t ms, char *buf);
 

@@ -266,6 +266,8 @@ check "funnel: --report table and --report-json" \
     "$FN -q --report $t/rep.txt --report-json $t/rep.json $W/merged.sess >/dev/null && grep -q '^purchase ' $t/rep.txt && jq -e '.stages | length == 4 and .[3].stage == \"purchase\" and .[3].open.sessions > 0' $t/rep.json >/dev/null"
 check "funnel: --rules with a custom file; a bad file is 64 with its line" \
     "printf 'seen regex:^/product/ \n' >$t/r.conf && $FN -q -r $t/r.conf $W/merged.sess | $DU | jq -e 'select(.stages == [\"seen\"])' >/dev/null && printf 'x bogus\n' >$t/bad.conf && $FN -r $t/bad.conf </dev/null 2>$t/re; [ \$? -eq 64 ] && grep -q 'bad.conf:1:' $t/re"
+check "funnel: stages_ts and skus_*_ts date each stage and sku by its latest page" \
+    "[ \"\$($DU $W/merged.fun | jq -e 'select(.skus_viewed | length > 1) | (.stages | length) == (.stages_ts | length) and (.skus_viewed | length) == (.skus_viewed_ts | length) and (. as \$s | [range(0; .skus_viewed | length)] | all(. as \$i | \$s.skus_viewed_ts[\$i] == ([\$s.pages[] | select(.[1] == \"/product/\" + \$s.skus_viewed[\$i]) | .[0]] | max)))' | sort -u)\" = true ]"
 check "funnel: --print-rules prints the shipped rules" \
     "$FN --print-rules | grep -q '^purchase '"
 check "pipeline: decompress | parse | sessionize | funnel end to end" \

@@ -10,7 +10,6 @@
 #include "dump.h"
 
 #include <errno.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,23 +17,6 @@
 
 #include "json.h"
 #include "prog.h"
-
-static void
-put_double(struct wbuf *w, double d)
-{
-	char buf[40];
-
-	if (!isfinite(d)) {
-		wbuf_puts(w, "null");	/* JSON has no NaN or infinity */
-		return;
-	}
-	snprintf(buf, sizeof buf, "%.15g", d);
-	if (strtod(buf, NULL) != d)
-		snprintf(buf, sizeof buf, "%.17g", d);
-	wbuf_puts(w, buf);
-	if (!strpbrk(buf, ".eEn"))
-		wbuf_puts(w, ".0");
-}
 
 void
 dump_obj(struct wbuf *w, const msgpack_object *o)
@@ -59,7 +41,7 @@ dump_obj(struct wbuf *w, const msgpack_object *o)
 		break;
 	case MSGPACK_OBJECT_FLOAT32:
 	case MSGPACK_OBJECT_FLOAT64:
-		put_double(w, o->via.f64);
+		json_put_double(w, o->via.f64);
 		break;
 	case MSGPACK_OBJECT_STR:
 		json_put_str(w, o->via.str.ptr, o->via.str.size);

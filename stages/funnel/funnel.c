@@ -17,6 +17,7 @@
 #include "mpc.h"
 #include "mpk.h"
 #include "prog.h"
+#include "records.h"
 #include "report.h"
 #include "strset.h"
 
@@ -24,6 +25,7 @@
 struct skus {
 	const char	**p;
 	size_t		 *n, count, cap;
+	int64_t		 *ts;		/* latest time of each */
 };
 
 struct purchase {
@@ -40,12 +42,11 @@ struct fn {
 	char			*scratch;	/* captures of one session */
 	size_t			 scap, slen;
 	struct skus		 viewed, carted;
+	int64_t			 stage_ts[32];	/* latest time of each stage */
 	struct purchase		*buys;
 	size_t			 nbuys, capbuys;
 	int			 status;
-	struct progress		 prog;
-	uint64_t		 ticks;
-	unsigned long long	 nrec, nsess, npass, nbad, npurch, nreload;
+	unsigned long long	 nsess, npass, nbad, npurch, nreload;
 };
 
 static void
@@ -55,22 +56,35 @@ skus_reset(struct skus *s)
 }
 
 static void
-skus_add(struct skus *s, const char *p, size_t n)
+skus_add(struct skus *s, const char *p, size_t n, int64_t ts)
 {
 	size_t i;
 
 	for (i = 0; i < s->count; i++)
-		if (s->n[i] == n && memcmp(s->p[i], p, n) == 0)
+		if (s->n[i] == n && memcmp(s->p[i], p, n) == 0) {
+			if (ts > s->ts[i])
+				s->ts[i] = ts;
 			return;
+		}
 	if (s->count == s->cap) {
 		s->cap = s->cap ? s->cap * 2 : 16;
 		s->p = realloc(s->p, s->cap * sizeof *s->p);
 		s->n = realloc(s->n, s->cap * sizeof *s->n);
-		if (s->p == NULL || s->n == NULL)
+		s->ts = realloc(s->ts, s->cap * sizeof *s->ts);
+		if (s->p == NULL || s->n == NULL || s->ts == NULL)
 			die(EX_OSERR, "out of memory");
 	}
 	s->p[s->count] = p;
+	s->ts[s->count] = ts;
 	s->n[s->count++] = n;
+}
+
+static void
+skus_free(struct skus *s)
+{
+	free(s->p);
+	free(s->n);
+	free(s->ts);
 }
 
 /* Keep a captured value past the next match: copy into the session's
@@ -88,11 +102,15 @@ keep(struct fn *F, const char *p, size_t n)
 static int
 replaced(const char *k, size_t n)
 {
-	return (n == 6 && memcmp(k, "stages", 6) == 0) ||
-	    (n == 9 && memcmp(k, "max_stage", 9) == 0) ||
-	    (n == 11 && memcmp(k, "skus_viewed", 11) == 0) ||
-	    (n == 11 && memcmp(k, "skus_carted", 11) == 0) ||
-	    (n == 9 && memcmp(k, "purchases", 9) == 0);
+	static const char *const ours[] = { "stages", "stages_ts",
+		"max_stage", "skus_viewed", "skus_viewed_ts", "skus_carted",
+		"skus_carted_ts", "purchases" };
+	size_t i;
+
+	for (i = 0; i < sizeof ours / sizeof ours[0]; i++)
+		if (strlen(ours[i]) == n && memcmp(k, ours[i], n) == 0)
+			return 1;
+	return 0;
 }
 
 static size_t
@@ -101,12 +119,13 @@ skus_room(const struct skus *s)
 	size_t n = 16, i;
 
 	for (i = 0; i < s->count; i++)
-		n += MPW_STR_MAX(s->n[i]);
+		n += MPW_STR_MAX(s->n[i]) + MPW_INT_MAX;
 	return n;
 }
 
+/* "skus_viewed": [...], "skus_viewed_ts": [...] */
 static char *
-put_skus(char *p, const char *key, const struct skus *s)
+put_skus(char *p, const char *key, const char *tskey, const struct skus *s)
 {
 	size_t i;
 
@@ -114,6 +133,10 @@ put_skus(char *p, const char *key, const struct skus *s)
 	p = mpw_array(p, s->count);
 	for (i = 0; i < s->count; i++)
 		p = mpw_str(p, s->p[i], s->n[i]);
+	p = mpw_str(p, tskey, strlen(tskey));
+	p = mpw_array(p, s->count);
+	for (i = 0; i < s->count; i++)
+		p = mpw_int(p, s->ts[i]);
 	return p;
 }
 
@@ -131,6 +154,8 @@ page(struct fn *F, const char *path, size_t pl, const char *query,
 	    F->scratch + F->slen, &cap);
 	if (st < 0)
 		return;
+	if (!((*reached >> st) & 1) || ts > F->stage_ts[st])
+		F->stage_ts[st] = ts;
 	*reached |= 1u << st;
 	if ((unsigned)st == *closed)
 		(*closed)++;
@@ -140,12 +165,12 @@ page(struct fn *F, const char *path, size_t pl, const char *query,
 	case ROLE_VIEW:
 		if (cap.p[CAP_SKU])
 			skus_add(&F->viewed, keep(F, cap.p[CAP_SKU],
-			    cap.n[CAP_SKU]), cap.n[CAP_SKU]);
+			    cap.n[CAP_SKU]), cap.n[CAP_SKU], ts);
 		return;
 	case ROLE_CART:
 		if (cap.p[CAP_SKU])
 			skus_add(&F->carted, keep(F, cap.p[CAP_SKU],
-			    cap.n[CAP_SKU]), cap.n[CAP_SKU]);
+			    cap.n[CAP_SKU]), cap.n[CAP_SKU], ts);
 		return;
 	case ROLE_PURCHASE:
 		break;
@@ -198,7 +223,7 @@ session(struct fn *F, const char *rec, size_t len)
 	struct mpc c;
 	struct { const char *p; size_t n; } keep_kv[64];
 	const char *vid = "", *pages = NULL;
-	size_t vidlen = 0, pageslen = 0, nkeep = 0, ns, i, room;
+	size_t vidlen = 0, pageslen = 0, nkeep = 0, ns, nst = 0, i, room;
 	uint32_t n, k, np;
 	unsigned reached = 0, closed = 0;
 	int top = -1, nocid_done = 0;
@@ -268,38 +293,39 @@ session(struct fn *F, const char *rec, size_t len)
 
 	ns = rules_nstages(F->o->rules);
 	room = len + 64 + skus_room(&F->viewed) + skus_room(&F->carted) +
-	    64 * ns;
+	    (64 + MPW_INT_MAX) * ns;
 	for (i = 0; i < F->nbuys; i++)
 		room += 128 + F->buys[i].oidlen + 2 * F->buys[i].valuelen +
 		    F->buys[i].curlen;
 	o = wbuf_reserve(F->out, room);
-	o = mpw_map(o, nkeep + 4 + (top >= 0));
+	o = mpw_map(o, nkeep + 7 + (top >= 0));
 	for (i = 0; i < nkeep; i++) {
 		memcpy(o, keep_kv[i].p, keep_kv[i].n);
 		o += keep_kv[i].n;
 	}
+	for (i = 0; i < ns; i++)
+		nst += (reached >> i) & 1;
 	o = mpw_lit(o, "stages");
-	{
-		size_t nst = 0;
-
-		for (i = 0; i < ns; i++)
-			nst += (reached >> i) & 1;
-		o = mpw_array(o, nst);
-	}
+	o = mpw_array(o, nst);
 	for (i = 0; i < ns; i++)
 		if ((reached >> i) & 1) {
 			const char *st = rules_stage(F->o->rules, i);
 
 			o = mpw_str(o, st, strlen(st));
 		}
+	o = mpw_lit(o, "stages_ts");
+	o = mpw_array(o, nst);
+	for (i = 0; i < ns; i++)
+		if ((reached >> i) & 1)
+			o = mpw_int(o, F->stage_ts[i]);
 	if (top >= 0) {
 		const char *st = rules_stage(F->o->rules, (size_t)top);
 
 		o = mpw_lit(o, "max_stage");
 		o = mpw_str(o, st, strlen(st));
 	}
-	o = put_skus(o, "skus_viewed", &F->viewed);
-	o = put_skus(o, "skus_carted", &F->carted);
+	o = put_skus(o, "skus_viewed", "skus_viewed_ts", &F->viewed);
+	o = put_skus(o, "skus_carted", "skus_carted_ts", &F->carted);
 	o = mpw_lit(o, "purchases");
 	o = mpw_array(o, F->nbuys);
 	for (i = 0; i < F->nbuys; i++) {
@@ -325,13 +351,30 @@ session(struct fn *F, const char *rec, size_t len)
 	return 0;
 }
 
+static void
+record(void *arg, const char *rec, size_t len, const struct records *r)
+{
+	struct fn *F = arg;
+	const char *t;
+	size_t tn;
+	int is_session = mpc_record_type(rec, len, &t, &tn) == 0 && tn == 7 &&
+	    memcmp(t, "session", 7) == 0;
+
+	if (is_session && session(F, rec, len) == 0)
+		return;
+	if (is_session && F->nbad++ < 10)
+		warnx("%s: record %llu: a session without readable pages: "
+		    "passed on unchanged", r->name, (unsigned long long)r->nrec);
+	wbuf_write(F->out, rec, len);	/* as it came */
+	F->npass += !is_session;
+}
+
 int
 fn_run(char *const *paths, size_t npaths, struct wbuf *out,
     const struct fn_opts *o)
 {
-	static char *const dash[] = { "-" };
+	struct records in;
 	struct fn F;
-	size_t i;
 
 	memset(&F, 0, sizeof F);
 	F.o = o;
@@ -339,43 +382,7 @@ fn_run(char *const *paths, size_t npaths, struct wbuf *out,
 	F.orders = strset_new();
 	if (o->report || o->report_json)
 		F.rep = report_new(o->rules);
-	progress_init(&F.prog, o->progress);
-	if (npaths == 0) {
-		paths = dash;
-		npaths = 1;
-	}
-	for (i = 0; i < npaths; i++) {
-		struct mpr in;
-		const char *name, *rec, *t;
-		size_t len, tn;
-		int fd = input_open(paths[i], &name), r;
-
-		if (fd < 0) {
-			F.status = status_merge(F.status, EX_NOINPUT);
-			continue;
-		}
-		mpr_init(&in, fd, name);
-		while ((r = mpr_next(&in, &rec, &len)) > 0) {
-			int is_session;
-
-			F.nrec++;
-			progress_tick(&F.prog, mpr_bytes(&in), F.nrec, &F.ticks);
-			is_session = mpc_record_type(rec, len, &t, &tn) == 0 &&
-			    tn == 7 && memcmp(t, "session", 7) == 0;
-			if (is_session && session(&F, rec, len) == 0)
-				continue;
-			if (is_session && F.nbad++ < 10)
-				warnx("%s: record %llu: a session without readable "
-				    "pages: passed on unchanged", name, F.nrec);
-			wbuf_write(out, rec, len);	/* as it came */
-			F.npass += !is_session;
-		}
-		if (r < 0)
-			F.status = status_merge(F.status, in.status);
-		mpr_free(&in);
-		input_close(fd);
-	}
-	progress_done(&F.prog);
+	F.status = records_each(paths, npaths, o->progress, record, &F, &in);
 	if (F.rep) {
 		if (report_write(F.rep, o->report, o->report_json) != 0)
 			F.status = status_merge(F.status, EX_IOERR);
@@ -384,13 +391,11 @@ fn_run(char *const *paths, size_t npaths, struct wbuf *out,
 	if (!o->quiet)
 		fprintf(stderr, "%s: %llu records: %llu sessions tagged, %llu "
 		    "purchases, %llu repeated confirmations not counted, %llu "
-		    "passed through\n", prog_name, F.nrec, F.nsess, F.npurch,
-		    F.nreload, F.npass);
+		    "passed through\n", prog_name, (unsigned long long)in.n,
+		    F.nsess, F.npurch, F.nreload, F.npass);
 	strset_free(F.orders);
-	free(F.viewed.p);
-	free(F.viewed.n);
-	free(F.carted.p);
-	free(F.carted.n);
+	skus_free(&F.viewed);
+	skus_free(&F.carted);
 	free(F.buys);
 	free(F.scratch);
 	return F.status;

@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -315,4 +316,21 @@ json_skip(struct jcur *c)
 		}
 	} while (depth > 0);
 	return 0;
+}
+
+void
+json_put_double(struct wbuf *w, double d)
+{
+	char buf[40];
+
+	if (!isfinite(d)) {
+		wbuf_puts(w, "null");	/* JSON has no NaN or infinity */
+		return;
+	}
+	snprintf(buf, sizeof buf, "%.15g", d);
+	if (strtod(buf, NULL) != d)
+		snprintf(buf, sizeof buf, "%.17g", d);
+	wbuf_puts(w, buf);
+	if (!strpbrk(buf, ".eEn"))
+		wbuf_puts(w, ".0");
 }

@@ -251,6 +251,34 @@ mpc_int_slow(struct mpc *c, int64_t *v)
 }
 
 int
+mpc_u64(struct mpc *c, uint64_t *v)
+{
+	int64_t i;
+
+	NEED(c, 1);
+	if (*c->p == 0xcf) {
+		NEED(c, 9);
+		*v = be(c->p + 1, 8);
+		c->p += 9;
+		return 0;
+	}
+	if (mpc_int(c, &i) != 0 || i < 0)
+		return MPC_BAD;
+	*v = (uint64_t)i;
+	return 0;
+}
+
+int
+mpc_bool(struct mpc *c, int *v)
+{
+	NEED(c, 1);
+	if (*c->p != 0xc2 && *c->p != 0xc3)
+		return MPC_BAD;
+	*v = *c->p++ == 0xc3;
+	return 0;
+}
+
+int
 mpc_num(struct mpc *c, double *v)
 {
 	int64_t i;

@@ -257,3 +257,15 @@ time_format_iso(int64_t ms, char *buf)
 	    (unsigned)(rem / 3600000) % 24, (unsigned)(rem / 60000 % 60),
 	    (unsigned)(rem / 1000 % 60), (unsigned)(rem % 1000));
 }
+
+int
+time_parse_when(const char *s, int64_t *ms)
+{
+	size_t n = strlen(s), i;
+
+	for (i = 0; i < n && s[i] >= '0' && s[i] <= '9'; i++)
+		;
+	if (n > 0 && i == n)
+		return time_parse_epoch(s, n, 1000, ms);
+	return time_parse_iso8601(s, n, ms);
+}

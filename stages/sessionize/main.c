@@ -2,13 +2,11 @@
  * revisit-sessionize - hit records to session records, with traffic
  * source, channel and device.
  */
-#include <ctype.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
-#include "hostset.h"
+#include "traffic.h"
 #include "prog.h"
 #include "sessionize.h"
 
@@ -58,25 +56,6 @@ static const struct option longopts[] = {
 	{ NULL, 0, NULL, 0 }
 };
 
-extern const char revisit_data_search_engines[], revisit_data_socials[];
-extern const size_t revisit_data_search_engines_len, revisit_data_socials_len;
-
-/* "WWW.Shop.Example.com:443" -> "shop.example.com", as referrers are. */
-static void
-add_site_host(struct hostset *h, const char *s)
-{
-	char buf[256];
-	size_t n = 0;
-
-	if (strncasecmp(s, "www.", 4) == 0)
-		s += 4;
-	while (*s && *s != ':' && *s != '/' && n < sizeof buf - 1)
-		buf[n++] = (char)tolower((unsigned char)*s++);
-	if (n == 0)
-		die(EX_USAGE, "--site-host: empty host");
-	hostset_add(h, buf, n);
-}
-
 int
 main(int argc, char *argv[])
 {
@@ -91,9 +70,8 @@ main(int argc, char *argv[])
 	while ((c = getopt_long(argc, argv, "o:qhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case O_SITE:
-			if (o.tc.own == NULL)
-				o.tc.own = hostset_new("", 0);
-			add_site_host(o.tc.own, optarg);
+			if (traffic_site_host(&o.tc, optarg) != 0)
+				die(EX_USAGE, "--site-host: empty host");
 			break;
 		case O_TIMEOUT: o.timeout = parse_duration("--timeout", optarg); break;
 		case O_NOSPLIT: o.campaign_split = 0; break;
@@ -117,13 +95,9 @@ main(int argc, char *argv[])
 	if (o.tc.own == NULL && !o.quiet)
 		warnx("no --site-host: every referrer, the site's own too, "
 		    "counts as a traffic source");
-	o.tc.search = hostset_new(revisit_data_search_engines,
-	    revisit_data_search_engines_len);
-	o.tc.social = hostset_new(revisit_data_socials, revisit_data_socials_len);
+	traffic_lists(&o.tc);
 	stage_output(&out, output);
 	status = sz_run(argv + optind, (size_t)(argc - optind), &out, &o);
-	hostset_free(o.tc.search);
-	hostset_free(o.tc.social);
-	hostset_free(o.tc.own);
+	traffic_free(&o.tc);
 	return wbuf_finish(&out, status, output ? output : "stdout");
 }

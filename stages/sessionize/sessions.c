@@ -16,6 +16,7 @@
  * by the table and the two FIFOs, and freed when none holds them.
  */
 #include "sessions.h"
+#include "sid.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -366,23 +367,7 @@ put_page(struct sess *s, const struct chit *h)
 static void
 sid_of(const struct sess *s, char out[16])
 {
-	static const char hex[] = "0123456789abcdef";
-	XXH3_state_t st;
-	unsigned char tail[13];
-	uint64_t h;
-	int i;
-
-	XXH3_64bits_reset(&st);
-	XXH3_64bits_update(&st, s->vid, s->vidlen);
-	tail[0] = 0x1f;
-	for (i = 0; i < 8; i++)
-		tail[1 + i] = (unsigned char)((uint64_t)s->start >> (8 * i));
-	for (i = 0; i < 4; i++)
-		tail[9 + i] = (unsigned char)(s->seq >> (8 * i));
-	XXH3_64bits_update(&st, tail, sizeof tail);
-	h = XXH3_64bits_digest(&st);
-	for (i = 0; i < 16; i++)
-		out[i] = hex[(h >> (60 - 4 * i)) & 0xf];
+	sid_format(sid_compute(s->vid, s->vidlen, s->start, s->seq), out);
 }
 
 static void

@@ -449,3 +449,43 @@ device_of(const char *ua, size_t n)
 		return DEV_MOBILE;
 	return DEV_DESKTOP;
 }
+
+extern const char revisit_data_search_engines[], revisit_data_socials[];
+extern const size_t revisit_data_search_engines_len, revisit_data_socials_len;
+
+void
+traffic_lists(struct traffic_ctx *tc)
+{
+	tc->search = hostset_new(revisit_data_search_engines,
+	    revisit_data_search_engines_len);
+	tc->social = hostset_new(revisit_data_socials,
+	    revisit_data_socials_len);
+}
+
+int
+traffic_site_host(struct traffic_ctx *tc, const char *s)
+{
+	char buf[256];
+	size_t n = 0;
+
+	/* Lowercase, no "www.", no port: as referrer hosts are compared. */
+	if (strncasecmp(s, "www.", 4) == 0)
+		s += 4;
+	while (*s && *s != ':' && *s != '/' && n < sizeof buf - 1)
+		buf[n++] = (char)tolower((unsigned char)*s++);
+	if (n == 0)
+		return -1;
+	if (tc->own == NULL)
+		tc->own = hostset_new("", 0);
+	hostset_add(tc->own, buf, n);
+	return 0;
+}
+
+void
+traffic_free(struct traffic_ctx *tc)
+{
+	hostset_free(tc->search);
+	hostset_free(tc->social);
+	hostset_free(tc->own);
+	tc->search = tc->social = tc->own = NULL;
+}

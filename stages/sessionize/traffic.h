@@ -18,6 +18,13 @@ struct traffic_ctx {
 	struct hostset	*own;		/* --site-host, or NULL */
 };
 
+/* The shipped search engine and social network lists (data/), loaded. */
+void	traffic_lists(struct traffic_ctx *);
+/* Add a --site-host ("WWW.Shop.Example.com:443" counts as
+ * "shop.example.com"); -1 if it has no host. */
+int	traffic_site_host(struct traffic_ctx *, const char *arg);
+void	traffic_free(struct traffic_ctx *);
+
 struct traffic {
 	struct span	 source, medium, campaign;	/* decoded */
 	const char	*click_id;	/* "gclid", ...; NULL if none */
