@@ -33,7 +33,7 @@ FN=$bin/revisit-funnel
 A=$d/apache-logs-elastic/apache_logs
 
 # ---------------------------------------------------------------- common
-for s in decompress parse dump sessionize funnel; do
+for s in decompress parse dump sessionize funnel attribute; do
 	check "$s: --help is 0 and names the program" \
 	    "$bin/revisit-$s --help | grep -q 'usage: revisit-$s'"
 	check "$s: a bad option is 64" \
@@ -43,6 +43,13 @@ for s in decompress parse dump sessionize funnel; do
 	    "$bin/revisit-$s /nonexistent/x </dev/null >/dev/null 2>&1; [ \$? -eq 66 ]"
 done
 
+check "state: --help is 0 and names the program" \
+    "$bin/revisit-state --help | grep -q 'usage: revisit-state'"
+check "state: no --update, --check or --dump is 64" \
+    "$bin/revisit-state </dev/null >/dev/null 2>&1; [ \$? -eq 64 ]"
+check "state: --version" "$bin/revisit-state --version | grep -q '^revisit-state (revisit) '"
+check "state: a missing input is 66, and the state is not updated" \
+    "$bin/revisit-state -q --update $t/st0 /nonexistent/x </dev/null >/dev/null 2>&1; [ \$? -eq 66 ] && [ ! -e $t/st0/MANIFEST ]"
 mkfifo "$t/fifo"
 check "-o onto a FIFO writes into it and leaves it a FIFO" \
     "timeout 10 cat $t/fifo >$t/fifo.out & printf 'a - - [10/Oct/2024:13:55:36 +0000] \"GET / HTTP/1.1\" 200 1\\n' | $bin/revisit-parse -q -f common -o $t/fifo; wait && [ -p $t/fifo ] && $bin/revisit-dump $t/fifo.out | grep -q '\"path\":\"/\"'"
@@ -272,6 +279,8 @@ check "funnel: --print-rules prints the shipped rules" \
     "$FN --print-rules | grep -q '^purchase '"
 check "pipeline: decompress | parse | sessionize | funnel end to end" \
     "gzip -c $W/merged.log >$t/m.gz && $DC -q $t/m.gz | $P -q 2>/dev/null | $SZ -q | $FN -q | cmp - $W/merged.fun"
+
+. "$top/tests/attribute.sh"
 
 echo "1..$n"
 if [ "$fails" -gt 0 ]; then

@@ -1,0 +1,60 @@
+/*
+ * session.h - a session record (schemas/session.md) read for what
+ * attribution and the visitor state need: identity, time, traffic
+ * source, funnel events with their times, purchases. Strings are views
+ * into the record's bytes; the arrays are the decoder's, reused from one
+ * session to the next.
+ */
+#ifndef REVISIT_SESSION_H
+#define REVISIT_SESSION_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sid.h"
+
+struct sv {			/* a string view */
+	const char	*p;
+	size_t		 n;
+};
+
+#define SV_EQ(a, b)	((a).n == (b).n && ((a).n == 0 || \
+			    memcmp((a).p, (b).p, (a).n) == 0))
+
+struct sess_event {		/* a sku or a stage, and its latest time */
+	struct sv	 name;
+	int64_t		 ts;
+};
+
+struct sess_buy {
+	struct sv	 order_id;	/* n == 0: none logged */
+	struct sv	 value_text;	/* n == 0: none logged */
+	struct sv	 currency;
+	double		 value;
+	int64_t		 ts;
+};
+
+struct sess {
+	struct sv	 vid, uid;	/* uid.n == 0: none */
+	uint64_t	 sid;
+	int64_t		 start, end;
+	struct sv	 channel, source, medium, campaign;
+	struct sess_event *viewed, *carted, *stages;
+	size_t		 nviewed, ncarted, nstages;
+	struct sess_buy	*buys;
+	size_t		 nbuys;
+	/* the decoder's: times read before their names, capacities */
+	int64_t		*ts_[3];
+	size_t		 cap[7];
+};
+
+/*
+ * Read a session record. A session from a revisit-funnel without the
+ * "_ts" fields dates its funnel events by the session's end. Returns 0,
+ * or -1 if the record is not a session with the fields needed (vid, sid,
+ * start, end).
+ */
+int	sess_decode(struct sess *, const char *rec, size_t len);
+void	sess_free(struct sess *);
+
+#endif

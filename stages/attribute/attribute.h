@@ -1,0 +1,29 @@
+/*
+ * attribute.h - revisit-attribute: conversions from the purchases in
+ * session records, each credited to the sessions that led to it under
+ * the models of DESIGN.md, with earlier nights' sessions and orders
+ * from the visitor state.
+ */
+#ifndef REVISIT_ATTRIBUTE_H
+#define REVISIT_ATTRIBUTE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "wbuf.h"
+
+struct at_opts {
+	const char	*state;		/* state directory, or NULL */
+	unsigned	 models;	/* bit (1 << enum model) per model */
+	int64_t		 lookback;	/* ms */
+	int64_t		 half_life;	/* ms */
+	const char	*report;	/* text table, "-" = stderr */
+	const char	*report_json;
+	int		 progress, quiet;
+};
+
+/* Returns an exit status. */
+int	at_run(char *const *paths, size_t npaths, struct wbuf *out,
+	    const struct at_opts *);
+
+#endif

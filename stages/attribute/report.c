@@ -1,0 +1,405 @@
+/*
+ * report.c - the attribution report.
+ *
+ * Rows are interned by their key (model, currency, channel or source /
+ * medium / campaign) in a string table; sums are kept beside them.
+ */
+#include "report.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "json.h"
+#include "models.h"
+#include "prog.h"
+#include "strtab.h"
+#include "wbuf.h"
+
+enum { BY_CHANNEL, BY_SOURCE };
+
+struct row {
+	int		 model, by;
+	struct sv	 currency, channel, source, medium, campaign;
+	double		 conversions, revenue;
+};
+
+struct total {			/* per currency */
+	struct sv	 currency;
+	unsigned long long conversions, untouched;
+	double		 revenue;
+};
+
+struct report {
+	unsigned	 models;
+	struct strtab	*keys, *curkeys;
+	struct row	*rows;
+	size_t		 nrows, caprows;
+	struct total	*tot;
+	size_t		 ntot, captot;
+};
+
+struct report *
+report_new(unsigned models)
+{
+	struct report *r = calloc(1, sizeof *r);
+
+	if (r == NULL)
+		die(EX_OSERR, "out of memory");
+	r->models = models;
+	r->keys = strtab_new();
+	r->curkeys = strtab_new();
+	return r;
+}
+
+static void *
+grow(void *v, size_t *cap, size_t n, size_t size)
+{
+	if (n >= *cap) {
+		*cap = *cap ? *cap * 2 : 64;
+		if ((v = realloc(v, *cap * size)) == NULL)
+			die(EX_OSERR, "out of memory");
+	}
+	return v;
+}
+
+/* Row strings are copied once, when the row is new: few rows, small. */
+static struct sv
+dup_sv(struct sv s)
+{
+	struct sv d;
+	char *p = malloc(s.n ? s.n : 1);
+
+	if (p == NULL)
+		die(EX_OSERR, "out of memory");
+	if (s.n)
+		memcpy(p, s.p, s.n);
+	d.p = p;
+	d.n = s.n;
+	return d;
+}
+
+static size_t
+put_key(char *buf, size_t n, struct sv s)
+{
+	size_t k = s.n < 200 ? s.n : 200;
+
+	memcpy(buf + n, s.p, k);
+	buf[n + k] = '\x1f';
+	return n + k + 1;
+}
+
+static struct row *
+row(struct report *r, int m, int by, struct sv cur, struct sv ch,
+    struct sv src, struct sv med, struct sv camp)
+{
+	char buf[1024];
+	size_t n = 2;
+	uint32_t id;
+	int added;
+
+	buf[0] = (char)('0' + m);
+	buf[1] = (char)('0' + by);
+	n = put_key(buf, n, cur);
+	if (by == BY_CHANNEL) {
+		n = put_key(buf, n, ch);
+	} else {
+		n = put_key(buf, n, src);
+		n = put_key(buf, n, med);
+		n = put_key(buf, n, camp);
+	}
+	id = strtab_intern(r->keys, buf, n, &added);
+	if (added) {
+		struct row *w;
+
+		r->rows = grow(r->rows, &r->caprows, r->nrows, sizeof *r->rows);
+		w = &r->rows[r->nrows++];
+		memset(w, 0, sizeof *w);
+		w->model = m;
+		w->by = by;
+		w->currency = dup_sv(cur);
+		if (by == BY_CHANNEL) {
+			w->channel = dup_sv(ch);
+		} else {
+			w->source = dup_sv(src);
+			w->medium = dup_sv(med);
+			w->campaign = dup_sv(camp);
+		}
+	}
+	return &r->rows[id];
+}
+
+void
+report_add(struct report *r, int m, struct sv channel, struct sv source,
+    struct sv medium, struct sv campaign, struct sv currency, double credit,
+    double value)
+{
+	struct row *w = row(r, m, BY_CHANNEL, currency, channel, source,
+	    medium, campaign);
+
+	w->conversions += credit;
+	w->revenue += credit * value;
+	w = row(r, m, BY_SOURCE, currency, channel, source, medium, campaign);
+	w->conversions += credit;
+	w->revenue += credit * value;
+}
+
+void
+report_conversion(struct report *r, struct sv currency, double value,
+    int none)
+{
+	uint32_t id;
+	int added;
+
+	id = strtab_intern(r->curkeys, currency.p, currency.n, &added);
+	if (added) {
+		r->tot = grow(r->tot, &r->captot, r->ntot, sizeof *r->tot);
+		memset(&r->tot[r->ntot], 0, sizeof r->tot[r->ntot]);
+		r->tot[r->ntot++].currency = dup_sv(currency);
+	}
+	r->tot[id].conversions++;
+	r->tot[id].revenue += value;
+	r->tot[id].untouched += none != 0;
+}
+
+/* Rows of one table in order: revenue, then conversions, descending. */
+static int
+row_cmp(const void *x, const void *y)
+{
+	const struct row *a = *(struct row *const *)x;
+	const struct row *b = *(struct row *const *)y;
+
+	if (a->model != b->model)
+		return a->model - b->model;
+	if (a->by != b->by)
+		return a->by - b->by;
+	if (a->revenue != b->revenue)
+		return a->revenue > b->revenue ? -1 : 1;
+	if (a->conversions != b->conversions)
+		return a->conversions > b->conversions ? -1 : 1;
+	return 0;
+}
+
+static struct row **
+sorted_rows(const struct report *r)
+{
+	struct row **v = malloc((r->nrows + 1) * sizeof *v);
+	size_t i;
+
+	if (v == NULL)
+		die(EX_OSERR, "out of memory");
+	for (i = 0; i < r->nrows; i++)
+		v[i] = &r->rows[i];
+	qsort(v, r->nrows, sizeof *v, row_cmp);
+	return v;
+}
+
+static void
+write_text(const struct report *r, FILE *fp)
+{
+	struct row **v = sorted_rows(r);
+	size_t i, t;
+	int m;
+
+	for (t = 0; t < r->ntot; t++)
+		fprintf(fp, "attribution: %llu conversions, %.2f %.*s revenue"
+		    "%s\n", r->tot[t].conversions, r->tot[t].revenue,
+		    (int)r->tot[t].currency.n, r->tot[t].currency.p,
+		    r->tot[t].untouched ? " (some without a touchpoint)" : "");
+	if (r->ntot == 0)
+		fprintf(fp, "attribution: no conversions\n");
+	for (m = 0; m < NMODELS; m++) {
+		int by;
+
+		if (!((r->models >> m) & 1) || r->ntot == 0)
+			continue;
+		for (by = BY_CHANNEL; by <= BY_SOURCE; by++) {
+			fprintf(fp, "\n%s, by %s\n", model_names[m],
+			    by == BY_CHANNEL ? "channel" :
+			    "source / medium / campaign");
+			fprintf(fp, "%-48s %12s %14s %8s\n", by == BY_CHANNEL ?
+			    "channel" : "source / medium / campaign",
+			    "conversions", "revenue", "share");
+			for (i = 0; i < r->nrows; i++) {
+				const struct row *w = v[i];
+				char name[256];
+				double total = 0;
+
+				if (w->model != m || w->by != by)
+					continue;
+				for (t = 0; t < r->ntot; t++)
+					if (SV_EQ(r->tot[t].currency,
+					    w->currency))
+						total = r->tot[t].revenue;
+				if (by == BY_CHANNEL)
+					snprintf(name, sizeof name, "%.*s",
+					    (int)w->channel.n, w->channel.p);
+				else
+					snprintf(name, sizeof name,
+					    "%.*s / %.*s / %.*s",
+					    (int)w->source.n, w->source.p,
+					    (int)w->medium.n, w->medium.p,
+					    (int)w->campaign.n, w->campaign.p);
+				fprintf(fp, "%-48.48s %12.2f %10.2f %-3.*s "
+				    "%7.1f%%\n", name, w->conversions,
+				    w->revenue, (int)w->currency.n,
+				    w->currency.p, total > 0 ?
+				    100 * w->revenue / total : 0.0);
+			}
+		}
+	}
+	free(v);
+}
+
+static void
+json_key(struct wbuf *w, const char *k)
+{
+	json_put_str(w, k, strlen(k));
+	wbuf_putc(w, ':');
+}
+
+static void
+json_sv(struct wbuf *w, const char *k, struct sv s)
+{
+	json_key(w, k);
+	json_put_str(w, s.p, s.n);
+}
+
+static void
+json_dbl(struct wbuf *w, const char *k, double d)
+{
+	json_key(w, k);
+	json_put_double(w, d);
+}
+
+static void
+write_json(const struct report *r, struct wbuf *w)
+{
+	struct row **v = sorted_rows(r);
+	size_t i, t;
+	int m, first = 1;
+
+	wbuf_puts(w, "{\"totals\":[");
+	for (t = 0; t < r->ntot; t++) {
+		char buf[64];
+
+		wbuf_puts(w, t ? ",{" : "{");
+		json_sv(w, "currency", r->tot[t].currency);
+		snprintf(buf, sizeof buf, ",\"conversions\":%llu,",
+		    r->tot[t].conversions);
+		wbuf_puts(w, buf);
+		json_dbl(w, "revenue", r->tot[t].revenue);
+		snprintf(buf, sizeof buf, ",\"without_touchpoint\":%llu}",
+		    r->tot[t].untouched);
+		wbuf_puts(w, buf);
+	}
+	wbuf_puts(w, "],\"models\":{");
+	for (m = 0; m < NMODELS; m++) {
+		int by;
+
+		if (!((r->models >> m) & 1))
+			continue;
+		if (!first)
+			wbuf_putc(w, ',');
+		first = 0;
+		json_key(w, model_names[m]);
+		wbuf_putc(w, '{');
+		for (by = BY_CHANNEL; by <= BY_SOURCE; by++) {
+			int n = 0;
+
+			json_key(w, by == BY_CHANNEL ? "by_channel" :
+			    "by_source");
+			wbuf_putc(w, '[');
+			for (i = 0; i < r->nrows; i++) {
+				const struct row *x = v[i];
+
+				if (x->model != m || x->by != by)
+					continue;
+				wbuf_puts(w, n++ ? ",{" : "{");
+				if (by == BY_CHANNEL) {
+					json_sv(w, "channel", x->channel);
+				} else {
+					json_sv(w, "source", x->source);
+					wbuf_putc(w, ',');
+					json_sv(w, "medium", x->medium);
+					wbuf_putc(w, ',');
+					json_sv(w, "campaign", x->campaign);
+				}
+				wbuf_putc(w, ',');
+				json_sv(w, "currency", x->currency);
+				wbuf_putc(w, ',');
+				json_dbl(w, "conversions", x->conversions);
+				wbuf_putc(w, ',');
+				json_dbl(w, "revenue", x->revenue);
+				wbuf_putc(w, '}');
+			}
+			wbuf_puts(w, by == BY_CHANNEL ? "]," : "]");
+		}
+		wbuf_putc(w, '}');
+	}
+	wbuf_puts(w, "}}\n");
+	free(v);
+}
+
+int
+report_write(const struct report *r, const char *text, const char *json)
+{
+	int bad = 0;
+
+	if (text) {
+		char *buf = NULL;
+		size_t len = 0;
+		FILE *fp = open_memstream(&buf, &len);
+
+		if (fp == NULL)
+			die(EX_OSERR, "out of memory");
+		write_text(r, fp);
+		fclose(fp);
+		bad |= write_report(text, buf, len) != 0;
+		free(buf);
+	}
+	if (json && strcmp(json, "-") == 0) {
+		struct wbuf w;
+
+		wbuf_init(&w, STDERR_FILENO);
+		write_json(r, &w);
+		bad |= wbuf_close(&w, 1) != 0;
+	} else if (json) {
+		struct wbuf w;
+
+		if (wbuf_open_atomic(&w, json) != 0) {
+			warnx("cannot create '%s':", json);
+			return -1;
+		}
+		write_json(r, &w);
+		if (wbuf_close(&w, 1) != 0) {
+			warnx("%s: write error:", json);
+			bad = 1;
+		}
+	}
+	return bad ? -1 : 0;
+}
+
+void
+report_free(struct report *r)
+{
+	size_t i;
+
+	if (r == NULL)
+		return;
+	for (i = 0; i < r->nrows; i++) {
+		free((char *)r->rows[i].currency.p);
+		free((char *)r->rows[i].channel.p);
+		free((char *)r->rows[i].source.p);
+		free((char *)r->rows[i].medium.p);
+		free((char *)r->rows[i].campaign.p);
+	}
+	for (i = 0; i < r->ntot; i++)
+		free((char *)r->tot[i].currency.p);
+	free(r->rows);
+	free(r->tot);
+	strtab_free(r->keys);
+	strtab_free(r->curkeys);
+	free(r);
+}
