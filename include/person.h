@@ -105,12 +105,13 @@ void	person_take(struct person *p, struct vidhist *h);
 
 /*
  * A session's history added to its vid's: seen times, the touchpoint
- * (once per sid), skus and stages; words interned in dict, other strings
- * in pool (NULL: they are stable already). Purchases are the caller's (it
- * knows which order ids are new): vidhist_add_buy.
+ * (once per sid), skus and stages, its words interned in dict; other
+ * strings are kept as views (the vid: the caller's, stable). Purchases
+ * are the caller's, who knows which order ids are new: vidhist_add_buy
+ * keeps its strings in pool (NULL: they are stable already).
  */
 void	vidhist_add_session(struct vidhist *, const struct sess *,
-	    struct strtab *pool, struct strtab *dict);
+	    struct strtab *dict);
 void	vidhist_add_buy(struct vidhist *, const struct sess_buy *,
 	    struct strtab *pool, struct strtab *dict);
 /* h's history added to d's (the same vid). */

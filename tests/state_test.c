@@ -70,7 +70,7 @@ add(struct person *p, struct sess *s)
 {
 	struct vidhist *h = person_vid(p, s->vid, 1);
 
-	vidhist_add_session(h, s, pool, dict);
+	vidhist_add_session(h, s, dict);
 }
 
 static struct sv

@@ -257,12 +257,11 @@ add_event(struct event **v, uint32_t *n, uint32_t *cap, uint32_t w,
 
 void
 vidhist_add_session(struct vidhist *h, const struct sess *s,
-    struct strtab *pool, struct strtab *dict)
+    struct strtab *dict)
 {
 	struct touch t;
 	size_t i;
 
-	(void)pool;
 	if (h->first == 0 || s->start < h->first)
 		h->first = s->start;
 	if (s->end > h->last)

@@ -139,7 +139,7 @@ session(struct up *U)
 		memset(l, 0, sizeof *l);
 		l->uid = STRTAB_NONE;
 	}
-	vidhist_add_session(h, s, U->pool, U->dict);
+	vidhist_add_session(h, s, U->dict);
 	if (s->end > U->latest)
 		U->latest = s->end;
 	if (s->uid.n && (l->uid == STRTAB_NONE || s->end > l->end ||
