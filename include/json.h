@@ -24,6 +24,27 @@ void	json_put_str(struct wbuf *, const char *p, size_t n);
  * finite. */
 void	json_put_double(struct wbuf *, double d);
 
+/*
+ * Writing objects and arrays: the writer remembers, per level, whether a
+ * value came already, so the commas come by themselves. key is the name
+ * of the value inside an object, NULL inside an array (or at the top).
+ */
+struct jw {
+	struct wbuf	*w;
+	unsigned	 depth;		/* at most 63 */
+	uint64_t	 started;	/* bit d: level d has a value */
+};
+
+void	jw_init(struct jw *, struct wbuf *);
+void	jw_open(struct jw *, const char *key, char brace);	/* { or [ */
+void	jw_close(struct jw *, char brace);			/* } or ] */
+void	jw_str(struct jw *, const char *key, const char *p, size_t n);
+void	jw_int(struct jw *, const char *key, int64_t v);
+void	jw_double(struct jw *, const char *key, double v);
+void	jw_bool(struct jw *, const char *key, int v);
+/* A number with a fixed count of decimals; null if negative. */
+void	jw_fixed(struct jw *, const char *key, double v, int decimals);
+
 /* A cursor over JSON text; p advances as values are read. */
 struct jcur {
 	const char	*p, *end;

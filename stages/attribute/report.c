@@ -253,92 +253,64 @@ write_text(const struct report *r, FILE *fp)
 }
 
 static void
-json_key(struct wbuf *w, const char *k)
+jw_sv(struct jw *j, const char *key, struct sv s)
 {
-	json_put_str(w, k, strlen(k));
-	wbuf_putc(w, ':');
-}
-
-static void
-json_sv(struct wbuf *w, const char *k, struct sv s)
-{
-	json_key(w, k);
-	json_put_str(w, s.p, s.n);
-}
-
-static void
-json_dbl(struct wbuf *w, const char *k, double d)
-{
-	json_key(w, k);
-	json_put_double(w, d);
+	jw_str(j, key, s.p, s.n);
 }
 
 static void
 write_json(const struct report *r, struct wbuf *w)
 {
 	struct row **v = sorted_rows(r);
+	struct jw j;
 	size_t i, t;
-	int m, first = 1;
+	int m, by;
 
-	wbuf_puts(w, "{\"totals\":[");
+	jw_init(&j, w);
+	jw_open(&j, NULL, '{');
+	jw_open(&j, "totals", '[');
 	for (t = 0; t < r->ntot; t++) {
-		char buf[64];
-
-		wbuf_puts(w, t ? ",{" : "{");
-		json_sv(w, "currency", r->tot[t].currency);
-		snprintf(buf, sizeof buf, ",\"conversions\":%llu,",
-		    r->tot[t].conversions);
-		wbuf_puts(w, buf);
-		json_dbl(w, "revenue", r->tot[t].revenue);
-		snprintf(buf, sizeof buf, ",\"without_touchpoint\":%llu}",
-		    r->tot[t].untouched);
-		wbuf_puts(w, buf);
+		jw_open(&j, NULL, '{');
+		jw_sv(&j, "currency", r->tot[t].currency);
+		jw_int(&j, "conversions", (int64_t)r->tot[t].conversions);
+		jw_double(&j, "revenue", r->tot[t].revenue);
+		jw_int(&j, "without_touchpoint", (int64_t)r->tot[t].untouched);
+		jw_close(&j, '}');
 	}
-	wbuf_puts(w, "],\"models\":{");
+	jw_close(&j, ']');
+	jw_open(&j, "models", '{');
 	for (m = 0; m < NMODELS; m++) {
-		int by;
-
 		if (!((r->models >> m) & 1))
 			continue;
-		if (!first)
-			wbuf_putc(w, ',');
-		first = 0;
-		json_key(w, model_names[m]);
-		wbuf_putc(w, '{');
+		jw_open(&j, model_names[m], '{');
 		for (by = BY_CHANNEL; by <= BY_SOURCE; by++) {
-			int n = 0;
-
-			json_key(w, by == BY_CHANNEL ? "by_channel" :
-			    "by_source");
-			wbuf_putc(w, '[');
+			jw_open(&j, by == BY_CHANNEL ? "by_channel" :
+			    "by_source", '[');
 			for (i = 0; i < r->nrows; i++) {
 				const struct row *x = v[i];
 
 				if (x->model != m || x->by != by)
 					continue;
-				wbuf_puts(w, n++ ? ",{" : "{");
+				jw_open(&j, NULL, '{');
 				if (by == BY_CHANNEL) {
-					json_sv(w, "channel", x->channel);
+					jw_sv(&j, "channel", x->channel);
 				} else {
-					json_sv(w, "source", x->source);
-					wbuf_putc(w, ',');
-					json_sv(w, "medium", x->medium);
-					wbuf_putc(w, ',');
-					json_sv(w, "campaign", x->campaign);
+					jw_sv(&j, "source", x->source);
+					jw_sv(&j, "medium", x->medium);
+					jw_sv(&j, "campaign", x->campaign);
 				}
-				wbuf_putc(w, ',');
-				json_sv(w, "currency", x->currency);
-				wbuf_putc(w, ',');
-				json_dbl(w, "conversions", x->conversions);
-				wbuf_putc(w, ',');
-				json_dbl(w, "revenue", x->revenue);
-				wbuf_putc(w, '}');
+				jw_sv(&j, "currency", x->currency);
+				jw_double(&j, "conversions", x->conversions);
+				jw_double(&j, "revenue", x->revenue);
+				jw_close(&j, '}');
 			}
-			wbuf_puts(w, by == BY_CHANNEL ? "]," : "]");
+			jw_close(&j, ']');
 		}
-		wbuf_putc(w, '}');
+		jw_close(&j, '}');
 	}
-	wbuf_puts(w, "}}\n");
+	jw_close(&j, '}');
+	jw_close(&j, '}');
+	wbuf_putc(w, '\n');
 	free(v);
 }
 

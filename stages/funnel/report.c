@@ -119,62 +119,49 @@ write_text(const struct report *r, FILE *fp)
 	return ferror(fp) ? -1 : 0;
 }
 
+/* Counts as integers, drop-offs as percent with 4 decimals or null. */
 static void
-json_num(struct wbuf *w, const char *key, double v, int integer)
+counts(struct jw *j, const char *key, unsigned long long sessions,
+    size_t visitors, double dsess, double dvis)
 {
-	char buf[64];
-
-	json_put_str(w, key, strlen(key));
-	if (v < 0)
-		snprintf(buf, sizeof buf, ":null");
-	else if (integer)
-		snprintf(buf, sizeof buf, ":%.0f", v);
-	else
-		snprintf(buf, sizeof buf, ":%.4f", v);
-	wbuf_puts(w, buf);
+	jw_open(j, key, '{');
+	jw_int(j, "sessions", (int64_t)sessions);
+	jw_int(j, "visitors", (int64_t)visitors);
+	jw_fixed(j, "dropoff_sessions_pct", dsess, 4);
+	jw_fixed(j, "dropoff_visitors_pct", dvis, 4);
+	jw_close(j, '}');
 }
 
 static int
 write_json(const struct report *r, const char *path)
 {
 	struct wbuf w;
+	struct jw j;
 	size_t i;
 
 	if (wbuf_open_atomic(&w, path) != 0) {
 		warnx("cannot create '%s':", path);
 		return -1;
 	}
-	wbuf_putc(&w, '{');
-	json_num(&w, "sessions", (double)r->sessions, 1);
-	wbuf_putc(&w, ',');
-	json_num(&w, "visitors", (double)strset_count(r->visitors), 1);
-	wbuf_puts(&w, ",\"stages\":[");
+	jw_init(&j, &w);
+	jw_open(&j, NULL, '{');
+	jw_int(&j, "sessions", (int64_t)r->sessions);
+	jw_int(&j, "visitors", (int64_t)strset_count(r->visitors));
+	jw_open(&j, "stages", '[');
 	for (i = 0; i < r->n; i++) {
 		const char *st = rules_stage(r->rules, i);
 
-		wbuf_puts(&w, i ? ",{" : "{");
-		json_put_str(&w, "stage", 5);
-		wbuf_putc(&w, ':');
-		json_put_str(&w, st, strlen(st));
-		wbuf_puts(&w, ",\"open\":{");
-		json_num(&w, "sessions", (double)r->open[i], 1);
-		wbuf_putc(&w, ',');
-		json_num(&w, "visitors", (double)strset_count(r->vopen[i]), 1);
-		wbuf_putc(&w, ',');
-		json_num(&w, "dropoff_sessions_pct", drop(r->open, i), 0);
-		wbuf_putc(&w, ',');
-		json_num(&w, "dropoff_visitors_pct", dropv(r->vopen, i), 0);
-		wbuf_puts(&w, "},\"closed\":{");
-		json_num(&w, "sessions", (double)r->closed[i], 1);
-		wbuf_putc(&w, ',');
-		json_num(&w, "visitors", (double)strset_count(r->vclosed[i]), 1);
-		wbuf_putc(&w, ',');
-		json_num(&w, "dropoff_sessions_pct", drop(r->closed, i), 0);
-		wbuf_putc(&w, ',');
-		json_num(&w, "dropoff_visitors_pct", dropv(r->vclosed, i), 0);
-		wbuf_puts(&w, "}}");
+		jw_open(&j, NULL, '{');
+		jw_str(&j, "stage", st, strlen(st));
+		counts(&j, "open", r->open[i], strset_count(r->vopen[i]),
+		    drop(r->open, i), dropv(r->vopen, i));
+		counts(&j, "closed", r->closed[i], strset_count(r->vclosed[i]),
+		    drop(r->closed, i), dropv(r->vclosed, i));
+		jw_close(&j, '}');
 	}
-	wbuf_puts(&w, "]}\n");
+	jw_close(&j, ']');
+	jw_close(&j, '}');
+	wbuf_putc(&w, '\n');
 	if (wbuf_close(&w, 1) != 0) {
 		warnx("%s: write error:", path);
 		return -1;

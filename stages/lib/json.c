@@ -334,3 +334,86 @@ json_put_double(struct wbuf *w, double d)
 	if (!strpbrk(buf, ".eEn"))
 		wbuf_puts(w, ".0");
 }
+
+void
+jw_init(struct jw *j, struct wbuf *w)
+{
+	j->w = w;
+	j->depth = 0;
+	j->started = 0;
+}
+
+/* Before a value: the comma if the level has one already, the key. */
+static void
+jw_value(struct jw *j, const char *key)
+{
+	uint64_t bit = (uint64_t)1 << j->depth;
+
+	if (j->started & bit)
+		wbuf_putc(j->w, ',');
+	j->started |= bit;
+	if (key) {
+		json_put_str(j->w, key, strlen(key));
+		wbuf_putc(j->w, ':');
+	}
+}
+
+void
+jw_open(struct jw *j, const char *key, char brace)
+{
+	jw_value(j, key);
+	wbuf_putc(j->w, brace);
+	j->depth++;
+	j->started &= ~((uint64_t)1 << j->depth);
+}
+
+void
+jw_close(struct jw *j, char brace)
+{
+	j->depth--;
+	wbuf_putc(j->w, brace);
+}
+
+void
+jw_str(struct jw *j, const char *key, const char *p, size_t n)
+{
+	jw_value(j, key);
+	json_put_str(j->w, p, n);
+}
+
+void
+jw_int(struct jw *j, const char *key, int64_t v)
+{
+	char buf[32];
+
+	jw_value(j, key);
+	snprintf(buf, sizeof buf, "%lld", (long long)v);
+	wbuf_puts(j->w, buf);
+}
+
+void
+jw_double(struct jw *j, const char *key, double v)
+{
+	jw_value(j, key);
+	json_put_double(j->w, v);
+}
+
+void
+jw_bool(struct jw *j, const char *key, int v)
+{
+	jw_value(j, key);
+	wbuf_puts(j->w, v ? "true" : "false");
+}
+
+void
+jw_fixed(struct jw *j, const char *key, double v, int decimals)
+{
+	char buf[64];
+
+	jw_value(j, key);
+	if (v < 0)
+		snprintf(buf, sizeof buf, "null");
+	else
+		snprintf(buf, sizeof buf, "%.*f", decimals, v);
+	wbuf_puts(j->w, buf);
+}

@@ -142,150 +142,97 @@ state_check(const char *dir, int quiet)
 }
 
 static void
-key(struct wbuf *w, const char *k)
+word(struct jw *j, const char *key, const struct sv *words, uint32_t w)
 {
-	wbuf_putc(w, '"');
-	wbuf_puts(w, k);
-	wbuf_puts(w, "\":");
+	jw_str(j, key, words[w].p, words[w].n);
 }
 
 static void
-num(struct wbuf *w, int64_t v)
-{
-	char buf[32];
-
-	snprintf(buf, sizeof buf, "%" PRId64, v);
-	wbuf_puts(w, buf);
-}
-
-static void
-str(struct wbuf *w, struct sv s)
-{
-	json_put_str(w, s.p, s.n);
-}
-
-static void
-events(struct wbuf *w, const char *name, const char *what,
+events(struct jw *j, const char *name, const char *what,
     const struct event *v, uint32_t n, const struct sv *words)
 {
 	uint32_t i;
 
-	wbuf_putc(w, ',');
-	key(w, name);
-	wbuf_putc(w, '[');
+	jw_open(j, name, '[');
 	for (i = 0; i < n; i++) {
-		wbuf_puts(w, i ? ",{" : "{");
-		key(w, what);
-		str(w, words[v[i].word]);
-		wbuf_putc(w, ',');
-		key(w, "ts");
-		num(w, v[i].ts);
-		wbuf_putc(w, '}');
+		jw_open(j, NULL, '{');
+		word(j, what, words, v[i].word);
+		jw_int(j, "ts", v[i].ts);
+		jw_close(j, '}');
 	}
-	wbuf_putc(w, ']');
+	jw_close(j, ']');
 }
 
 static void
-dump_vid(struct wbuf *w, const struct vidhist *h, const struct sv *words)
+dump_vid(struct jw *j, const struct vidhist *h, const struct sv *words)
 {
 	char sid[16];
 	uint32_t i;
 
-	wbuf_putc(w, '{');
-	key(w, "vid");
-	str(w, h->vid);
-	wbuf_putc(w, ',');
-	key(w, "first_seen");
-	num(w, h->first);
-	wbuf_putc(w, ',');
-	key(w, "last_seen");
-	num(w, h->last);
-	wbuf_putc(w, ',');
-	key(w, "last_session");
-	num(w, h->last_start);
-	wbuf_putc(w, ',');
-	key(w, "opt_out");
-	wbuf_puts(w, h->opt_out ? "true" : "false");
-	wbuf_putc(w, ',');
-	key(w, "touchpoints");
-	wbuf_putc(w, '[');
+	jw_open(j, NULL, '{');
+	jw_str(j, "vid", h->vid.p, h->vid.n);
+	jw_int(j, "first_seen", h->first);
+	jw_int(j, "last_seen", h->last);
+	jw_int(j, "last_session", h->last_start);
+	jw_bool(j, "opt_out", h->opt_out);
+	jw_open(j, "touchpoints", '[');
 	for (i = 0; i < h->ntouch; i++) {
 		const struct touch *t = &h->touch[i];
 
-		wbuf_puts(w, i ? ",{" : "{");
-		key(w, "sid");
+		jw_open(j, NULL, '{');
 		sid_format(t->sid, sid);
-		json_put_str(w, sid, 16);
-		wbuf_putc(w, ',');
-		key(w, "start");
-		num(w, t->start);
-		wbuf_putc(w, ',');
-		key(w, "channel");
-		str(w, words[t->channel]);
-		wbuf_putc(w, ',');
-		key(w, "source");
-		str(w, words[t->source]);
-		wbuf_putc(w, ',');
-		key(w, "medium");
-		str(w, words[t->medium]);
-		wbuf_putc(w, ',');
-		key(w, "campaign");
-		str(w, words[t->campaign]);
-		wbuf_putc(w, '}');
+		jw_str(j, "sid", sid, 16);
+		jw_int(j, "start", t->start);
+		word(j, "channel", words, t->channel);
+		word(j, "source", words, t->source);
+		word(j, "medium", words, t->medium);
+		word(j, "campaign", words, t->campaign);
+		jw_close(j, '}');
 	}
-	wbuf_putc(w, ']');
-	events(w, "viewed", "sku", h->viewed, h->nviewed, words);
-	events(w, "carted", "sku", h->carted, h->ncarted, words);
-	events(w, "stages", "stage", h->stages, h->nstages, words);
-	wbuf_putc(w, ',');
-	key(w, "purchases");
-	wbuf_putc(w, '[');
+	jw_close(j, ']');
+	events(j, "viewed", "sku", h->viewed, h->nviewed, words);
+	events(j, "carted", "sku", h->carted, h->ncarted, words);
+	events(j, "stages", "stage", h->stages, h->nstages, words);
+	jw_open(j, "purchases", '[');
 	for (i = 0; i < h->nbuys; i++) {
 		const struct buy *b = &h->buys[i];
 
-		wbuf_puts(w, i ? ",{" : "{");
-		key(w, "order_id");
-		str(w, b->order_id);
-		wbuf_putc(w, ',');
-		key(w, "ts");
-		num(w, b->ts);
-		wbuf_putc(w, ',');
-		key(w, "value");
-		json_put_double(w, b->value);
-		wbuf_putc(w, ',');
-		key(w, "value_text");
-		str(w, b->value_text);
-		wbuf_putc(w, ',');
-		key(w, "currency");
-		str(w, words[b->currency]);
-		wbuf_putc(w, '}');
+		jw_open(j, NULL, '{');
+		jw_str(j, "order_id", b->order_id.p, b->order_id.n);
+		jw_int(j, "ts", b->ts);
+		jw_double(j, "value", b->value);
+		jw_str(j, "value_text", b->value_text.p, b->value_text.n);
+		word(j, "currency", words, b->currency);
+		jw_close(j, '}');
 	}
-	wbuf_puts(w, "]}");
+	jw_close(j, ']');
+	jw_close(j, '}');
 }
 
 static void
 dump_person(void *arg, const struct state *st, const struct person *p)
 {
-	struct wbuf *w = arg;
+	struct jw j;
 	uint32_t i;
 
-	wbuf_puts(w, "{\"type\":\"person\",\"person\":");
-	str(w, p->key);
-	wbuf_puts(w, p->is_uid ? ",\"id_type\":\"uid\"" :
-	    ",\"id_type\":\"vid\"");
-	wbuf_puts(w, ",\"vids\":[");
-	for (i = 0; i < p->nvids; i++) {
-		if (i)
-			wbuf_putc(w, ',');
-		dump_vid(w, &p->vids[i], st->words);
-	}
-	wbuf_puts(w, "]}\n");
+	jw_init(&j, arg);
+	jw_open(&j, NULL, '{');
+	jw_str(&j, "type", "person", 6);
+	jw_str(&j, "person", p->key.p, p->key.n);
+	jw_str(&j, "id_type", p->is_uid ? "uid" : "vid", 3);
+	jw_open(&j, "vids", '[');
+	for (i = 0; i < p->nvids; i++)
+		dump_vid(&j, &p->vids[i], st->words);
+	jw_close(&j, ']');
+	jw_close(&j, '}');
+	wbuf_putc(arg, '\n');
 }
 
 int
 state_dump(const char *dir, struct wbuf *out)
 {
 	struct state st;
+	struct jw j;
 	uint64_t bytes = 0;
 	int r;
 
@@ -296,19 +243,18 @@ state_dump(const char *dir, struct wbuf *out)
 		state_close(&st);
 		return EX_NOINPUT;
 	}
-	wbuf_puts(out, "{\"type\":\"state\",\"generation\":");
-	num(out, (int64_t)st.generation);
-	wbuf_puts(out, ",\"now\":");
-	num(out, st.now);
-	wbuf_puts(out, ",\"window\":");
-	num(out, st.keep.window);
-	wbuf_puts(out, ",\"retention\":");
-	num(out, st.keep.retention);
-	wbuf_puts(out, ",\"persons\":");
-	num(out, (int64_t)st.persons);
-	wbuf_puts(out, ",\"shards\":");
-	num(out, (int64_t)st.nshards);
-	wbuf_puts(out, "}\n");
+	jw_init(&j, out);
+	jw_open(&j, NULL, '{');
+	jw_str(&j, "type", "state", 5);
+	jw_int(&j, "generation", (int64_t)st.generation);
+	jw_int(&j, "now", st.now);
+	jw_int(&j, "window", st.keep.window);
+	jw_int(&j, "retention", st.keep.retention);
+	jw_int(&j, "persons", (int64_t)st.persons);
+	jw_int(&j, "shards", (int64_t)st.nshards);
+	jw_int(&j, "levels", st.nlevels);
+	jw_close(&j, '}');
+	wbuf_putc(out, '\n');
 	r = walk(&st, dump_person, out, &bytes);
 	state_close(&st);
 	return r;
