@@ -48,6 +48,11 @@ char	*read_file(const char *path, size_t *len);
 /* Close an input_open descriptor (stdin stays open). */
 void	input_close(int fd);
 
+/* realloc, or die with EX_OSERR. */
+void	*xrealloc(void *p, size_t n);
+/* Room for element n of an array of *cap elements of size bytes:
+ * doubled (from 8) when needed, the new room zeroed. */
+void	*grow_array(void *v, size_t *cap, size_t n, size_t size);
 /* Append s to the growing array *v of *n strings (for repeatable options). */
 void	strv_push(const char ***v, size_t *n, const char *s);
 

@@ -85,7 +85,7 @@ struct state_iter {
 	struct state_head *heap;
 	size_t		 nheap;
 	int		 status;	/* after -1 */
-	uint64_t	 replaced;	/* records of lower levels passed over */
+	uint64_t	 replaced;	/* lower levels' records passed over */
 	uint64_t	 deleted;	/* persons a delta deleted */
 };
 

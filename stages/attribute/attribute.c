@@ -16,6 +16,7 @@
 
 #include "arena.h"
 #include "models.h"
+#include "identity.h"
 #include "mpc.h"
 #include "mpk.h"
 #include "person.h"
@@ -47,9 +48,7 @@ struct abuy {
 };
 
 struct vidinfo {
-	uint32_t	 uid;		/* today's link, or STRTAB_NONE */
-	int64_t		 uid_end, uid_start;
-	uint64_t	 uid_sid;
+	struct vlink	 link;		/* tonight's */
 	struct sv	 state_uid;	/* the state's link (n == 0: none) */
 	uint32_t	 person;
 };
@@ -92,17 +91,6 @@ struct at {
 				 nknown, nstate_persons, noverlap;
 };
 
-static void *
-grow(void *v, size_t *cap, size_t n, size_t size)
-{
-	if (n >= *cap) {
-		*cap = *cap ? *cap * 2 : 8;
-		if ((v = realloc(v, *cap * size)) == NULL)
-			die(EX_OSERR, "out of memory");
-	}
-	return v;
-}
-
 static struct sv
 keep(struct at *A, struct sv s)
 {
@@ -139,7 +127,8 @@ source_id(struct at *A, const struct sess *s)
 	if (added) {
 		struct src *r;
 
-		A->srcs = grow(A->srcs, &A->capsrcs, A->nsrcs, sizeof *A->srcs);
+		A->srcs = grow_array(A->srcs, &A->capsrcs, A->nsrcs,
+		    sizeof *A->srcs);
 		r = &A->srcs[A->nsrcs++];
 		r->channel = keep(A, s->channel);
 		r->source = keep(A, s->source);
@@ -158,7 +147,7 @@ session(struct at *A)
 	struct asess *a;
 	size_t i;
 
-	A->sess = grow(A->sess, &A->capsess, A->nsess, sizeof *A->sess);
+	A->sess = grow_array(A->sess, &A->capsess, A->nsess, sizeof *A->sess);
 	a = &A->sess[A->nsess];
 	a->sid = s->sid;
 	a->start = s->start;
@@ -170,7 +159,8 @@ session(struct at *A)
 		const struct sess_buy *b = &s->buys[i];
 		struct abuy *k;
 
-		A->buys = grow(A->buys, &A->capbuys, A->nbuys, sizeof *A->buys);
+		A->buys = grow_array(A->buys, &A->capbuys, A->nbuys,
+		    sizeof *A->buys);
 		k = &A->buys[A->nbuys++];
 		k->order_id = keep(A, b->order_id);
 		k->value_text = keep(A, b->value_text);
@@ -214,22 +204,13 @@ record(void *arg, const char *rec, size_t len, const struct records *r)
 static uint32_t
 person_id(struct at *A, struct sv key, int is_uid)
 {
-	char buf[512];
-	uint32_t id;
 	int added;
+	uint32_t id = person_intern(A->pkeys, key, is_uid, &added);
 
-	if (key.n >= sizeof buf) {
-		/* Keys that long are not ids; one person per prefix is
-		 * better than none. */
-		key.n = sizeof buf - 1;
-	}
-	buf[0] = is_uid ? 'u' : 'v';
-	memcpy(buf + 1, key.p, key.n);
-	id = strtab_intern(A->pkeys, buf, key.n + 1, &added);
 	if (added) {
 		struct aperson *p;
 
-		A->persons = grow(A->persons, &A->cappersons, A->npersons,
+		A->persons = grow_array(A->persons, &A->cappersons, A->npersons,
 		    sizeof *A->persons);
 		p = &A->persons[A->npersons++];
 		memset(p, 0, sizeof *p);
@@ -248,21 +229,13 @@ links_today(struct at *A)
 	if ((A->vinfo = calloc(nv ? nv : 1, sizeof *A->vinfo)) == NULL)
 		die(EX_OSERR, "out of memory");
 	for (i = 0; i < nv; i++)
-		A->vinfo[i].uid = STRTAB_NONE;
+		vlink_init(&A->vinfo[i].link);
 	for (i = 0; i < A->nsess; i++) {
 		const struct asess *s = &A->sess[i];
-		struct vidinfo *v = &A->vinfo[s->vid];
 
-		if (s->uid == STRTAB_NONE)
-			continue;
-		if (v->uid == STRTAB_NONE || s->end > v->uid_end ||
-		    (s->end == v->uid_end && (s->start > v->uid_start ||
-		    (s->start == v->uid_start && s->sid > v->uid_sid)))) {
-			v->uid = s->uid;
-			v->uid_end = s->end;
-			v->uid_start = s->start;
-			v->uid_sid = s->sid;
-		}
+		if (s->uid != STRTAB_NONE)
+			vlink_see(&A->vinfo[s->vid].link, s->uid, s->start,
+			    s->end, s->sid);
 	}
 }
 
@@ -284,9 +257,9 @@ persons_today(struct at *A)
 		struct vidinfo *v = &A->vinfo[i];
 
 		/* Keys are views: copy those from the tables, which move. */
-		if (v->uid != STRTAB_NONE)
+		if (v->link.uid != STRTAB_NONE)
 			v->person = person_id(A, keep(A, strtab_sv(A->uids,
-			    v->uid)), 1);
+			    v->link.uid)), 1);
 		else if (v->state_uid.n)
 			v->person = person_id(A, v->state_uid, 1);
 		else
@@ -301,17 +274,9 @@ static int
 buy_order(const void *x, const void *y)
 {
 	const struct abuy *a = x, *b = y;
-	size_t n;
-	int c;
+	int c = buy_cmp_at(a->ts, a->order_id, b->ts, b->order_id);
 
-	if (a->ts != b->ts)
-		return a->ts < b->ts ? -1 : 1;
-	n = a->order_id.n < b->order_id.n ? a->order_id.n : b->order_id.n;
-	if (n && (c = memcmp(a->order_id.p, b->order_id.p, n)) != 0)
-		return c;
-	if (a->order_id.n != b->order_id.n)
-		return a->order_id.n < b->order_id.n ? -1 : 1;
-	return a->sess < b->sess ? -1 : a->sess > b->sess;
+	return c ? c : (a->sess > b->sess) - (a->sess < b->sess);
 }
 
 /*
@@ -357,7 +322,7 @@ add_touch(struct aperson *p, int64_t start, uint64_t sid, struct sv vid,
 {
 	struct touchpt *t;
 
-	p->t = grow(p->t, &p->cap, p->nt, sizeof *p->t);
+	p->t = grow_array(p->t, &p->cap, p->nt, sizeof *p->t);
 	t = &p->t[p->nt++];
 	t->start = start;
 	t->sid = sid;
@@ -416,15 +381,10 @@ static uint32_t
 state_vid_person(struct at *A, const struct phead *ph, struct sv vid)
 {
 	uint32_t v = strtab_find(A->vids, vid.p, vid.n);
-	char buf[512];
 
 	if (v != STRTAB_NONE)
 		return A->vinfo[v].person;
-	if (ph->key.n + 1 > sizeof buf)
-		return STRTAB_NONE;
-	buf[0] = ph->is_uid ? 'u' : 'v';
-	memcpy(buf + 1, ph->key.p, ph->key.n);
-	return strtab_find(A->pkeys, buf, ph->key.n + 1);
+	return person_find(A->pkeys, ph->key, ph->is_uid);
 }
 
 /* Pass 2: whether a vid of the record belongs to a converting person. */
@@ -459,7 +419,8 @@ state_touches(struct at *A, const struct phead *ph, const struct person *p)
 		if (pid == STRTAB_NONE || !A->persons[pid].converts)
 			continue;
 		for (j = 0; j < vh->ntouch; j++)
-			state_touch(A, &A->persons[pid], &vh->touch[j], vh->vid);
+			state_touch(A, &A->persons[pid], &vh->touch[j],
+			    vh->vid);
 	}
 }
 
@@ -765,8 +726,9 @@ done:
 		fprintf(stderr, "%s: %llu records: %zu sessions, %llu "
 		    "conversions, %llu repeated orders not counted again (%llu "
 		    "from earlier nights), %llu persons in the state, %llu "
-		    "passed through\n", prog_name, (unsigned long long)in.n, A.nsess, A.nconv,
-		    A.nrepeat + A.nknown, A.nknown, A.nstate_persons, A.npass);
+		    "passed through\n", prog_name, (unsigned long long)in.n,
+		    A.nsess, A.nconv, A.nrepeat + A.nknown, A.nknown,
+		    A.nstate_persons, A.npass);
 	if (A.nold && !o->quiet)
 		warnx("%llu conversion records in the input were replaced",
 		    A.nold);

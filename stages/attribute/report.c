@@ -53,17 +53,6 @@ report_new(unsigned models)
 	return r;
 }
 
-static void *
-grow(void *v, size_t *cap, size_t n, size_t size)
-{
-	if (n >= *cap) {
-		*cap = *cap ? *cap * 2 : 64;
-		if ((v = realloc(v, *cap * size)) == NULL)
-			die(EX_OSERR, "out of memory");
-	}
-	return v;
-}
-
 /* Row strings are copied once, when the row is new: few rows, small. */
 static struct sv
 dup_sv(struct sv s)
@@ -113,7 +102,8 @@ row(struct report *r, int m, int by, struct sv cur, struct sv ch,
 	if (added) {
 		struct row *w;
 
-		r->rows = grow(r->rows, &r->caprows, r->nrows, sizeof *r->rows);
+		r->rows = grow_array(r->rows, &r->caprows, r->nrows,
+		    sizeof *r->rows);
 		w = &r->rows[r->nrows++];
 		memset(w, 0, sizeof *w);
 		w->model = m;
@@ -154,7 +144,8 @@ report_conversion(struct report *r, struct sv currency, double value,
 
 	id = strtab_intern(r->curkeys, currency.p, currency.n, &added);
 	if (added) {
-		r->tot = grow(r->tot, &r->captot, r->ntot, sizeof *r->tot);
+		r->tot = grow_array(r->tot, &r->captot, r->ntot,
+		    sizeof *r->tot);
 		memset(&r->tot[r->ntot], 0, sizeof r->tot[r->ntot]);
 		r->tot[r->ntot++].currency = dup_sv(currency);
 	}

@@ -9,6 +9,7 @@
 #include <malloc.h>
 #include <fcntl.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -23,6 +24,31 @@ prog_init(const char *argv0)
 	const char *slash = strrchr(argv0, '/');
 
 	prog_name = slash ? slash + 1 : argv0;
+}
+
+void *
+xrealloc(void *p, size_t n)
+{
+	if ((p = realloc(p, n ? n : 1)) == NULL)
+		die(EX_OSERR, "out of memory");
+	return p;
+}
+
+void *
+grow_array(void *v, size_t *cap, size_t n, size_t size)
+{
+	size_t old = *cap;
+
+	if (n < old)
+		return v;
+	*cap = old ? old * 2 : 8;
+	if (*cap <= n)
+		*cap = n + 1;
+	if (*cap > SIZE_MAX / size)
+		die(EX_OSERR, "out of memory");
+	v = xrealloc(v, *cap * size);
+	memset((char *)v + old * size, 0, (*cap - old) * size);
+	return v;
 }
 
 void

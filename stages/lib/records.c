@@ -36,7 +36,8 @@ records_each(char *const *paths, size_t npaths, int progress,
 		while ((k = mpr_next(&in, &rec, &len)) > 0) {
 			r->n++;
 			r->nrec = in.nrec;
-			progress_tick(&r->prog, mpr_bytes(&in), r->n, &r->ticks);
+			progress_tick(&r->prog, mpr_bytes(&in), r->n,
+			    &r->ticks);
 			fn(arg, rec, len, r);
 		}
 		if (k < 0)

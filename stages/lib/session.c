@@ -9,13 +9,13 @@
 #include "mpc.h"
 #include "prog.h"
 
+/* Room for n elements: the decoder's arrays, reused across sessions. */
 static void *
 room(void *v, size_t *cap, size_t n, size_t size)
 {
 	if (n > *cap) {
 		*cap = n < 16 ? 16 : n;
-		if ((v = realloc(v, *cap * size)) == NULL)
-			die(EX_OSERR, "out of memory");
+		v = xrealloc(v, *cap * size);
 	}
 	return v;
 }

@@ -178,8 +178,8 @@ file_map(const char *dir, struct sfile *f)
 		goto out;
 	}
 	if (f->len > 0) {
-		m = mmap(NULL, f->len, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd,
-		    0);
+		m = mmap(NULL, f->len, PROT_READ,
+		    MAP_PRIVATE | MAP_POPULATE, fd, 0);
 		if (m == MAP_FAILED) {
 			warnx("%s: cannot map:", path);
 			r = EX_IOERR;
@@ -749,7 +749,7 @@ state_writer_close(struct state_writer *sw, int commit, int64_t now,
 	if (commit && !err)
 		err = write_words(sw, &words, &wbytes, &whash);
 	if (commit && !err && getenv("REVISIT_TEST_KILL_BEFORE_MANIFEST"))
-		raise(SIGKILL);	/* a fault the tests inject: files, no manifest */
+		raise(SIGKILL);	/* a fault tests inject: no manifest */
 	if (commit && !err)
 		err = write_manifest(sw, now, kp, persons, words, wbytes, whash,
 		    names, bytes);

@@ -25,14 +25,6 @@ struct strtab {
 	struct arena	 mem;
 };
 
-static void *
-xrealloc(void *p, size_t n)
-{
-	if ((p = realloc(p, n)) == NULL)
-		die(EX_OSERR, "out of memory");
-	return p;
-}
-
 static void
 slots_init(struct slot *s, size_t n)
 {

@@ -71,14 +71,6 @@ lf_preset(const char *name)
 	return NULL;
 }
 
-static void *
-xrealloc(void *p, size_t n)
-{
-	if ((p = realloc(p, n)) == NULL)
-		die(EX_OSERR, "out of memory");
-	return p;
-}
-
 /* Map a variable name (nginx spelling) to a field, vid/uid first. */
 static int
 field_of_var(const char *name, const struct lf_opts *o)

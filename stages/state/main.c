@@ -79,7 +79,8 @@ main(int argc, char *argv[])
 		switch (c) {
 		case O_UPDATE: case O_CHECK: case O_DUMP:
 			if (mode && mode != c)
-				die(EX_USAGE, "one of --update, --check, --dump");
+				die(EX_USAGE, "one of --update, --check, "
+				    "--dump");
 			mode = c;
 			dir = optarg;
 			break;

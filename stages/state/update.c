@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "arena.h"
+#include "identity.h"
 #include "mpc.h"
 #include "prog.h"
 #include "records.h"
@@ -39,10 +40,8 @@ struct ubuy {
 	uint32_t	 order;		/* id in orders, or STRTAB_NONE */
 };
 
-struct vlink {
-	uint32_t	 uid;		/* tonight's link, or STRTAB_NONE */
-	int64_t		 end, start;
-	uint64_t	 sid;
+struct link {
+	struct vlink	 night;		/* tonight's */
 	struct sv	 state_uid;	/* the state's, n == 0 if none */
 };
 
@@ -55,13 +54,13 @@ struct up {
 	const struct up_opts	*o;
 	struct wbuf		*out;
 	struct strtab		*pool;		/* tonight's strings */
-	struct strtab		*dict;		/* words: the state's, then new */
+	struct strtab		*dict;		/* words: the state's, new */
 	struct arena		 arrays;	/* of the persons */
 	struct keep		 keep;
 	int64_t			 now, latest;
 	struct strtab		*vids, *uids, *orders, *pkeys;
 	struct vidhist		*night;		/* by vid id */
-	struct vlink		*link;
+	struct link		*link;
 	size_t			 capnight;
 	struct ubuy		*buys;
 	size_t			 nbuys, capbuys;
@@ -78,22 +77,6 @@ struct up {
 	unsigned long long	 nsess, nbad, nnew_buys, nrepeat,
 				 ncopied, nwritten;
 };
-
-static void *
-grow(void *v, size_t *cap, size_t n, size_t size)
-{
-	if (n >= *cap) {
-		size_t old = *cap;
-
-		*cap = *cap ? *cap * 2 : 1024;
-		if (*cap <= n)
-			*cap = n + 1;
-		if ((v = realloc(v, *cap * size)) == NULL)
-			die(EX_OSERR, "out of memory");
-		memset((char *)v + old * size, 0, (*cap - old) * size);
-	}
-	return v;
-}
 
 static struct sv
 keep(struct up *U, struct sv s)
@@ -122,12 +105,13 @@ session(struct up *U)
 	const struct sess *s = &U->dec;
 	uint32_t v = strtab_intern(U->vids, s->vid.p, s->vid.n, NULL);
 	struct vidhist *h;
-	struct vlink *l;
+	struct link *l;
 	size_t i;
 
 	U->nsess++;
 	if (v >= U->capnight) {
-		U->night = grow(U->night, &U->capnight, v, sizeof *U->night);
+		U->night = grow_array(U->night, &U->capnight, v,
+		    sizeof *U->night);
 		U->link = realloc(U->link, U->capnight * sizeof *U->link);
 		if (U->link == NULL)
 			die(EX_OSERR, "out of memory");
@@ -137,23 +121,19 @@ session(struct up *U)
 	if (h->vid.p == NULL) {
 		h->vid = keep(U, s->vid);
 		memset(l, 0, sizeof *l);
-		l->uid = STRTAB_NONE;
+		vlink_init(&l->night);
 	}
 	vidhist_add_session(h, s, U->dict);
 	if (s->end > U->latest)
 		U->latest = s->end;
-	if (s->uid.n && (l->uid == STRTAB_NONE || s->end > l->end ||
-	    (s->end == l->end && (s->start > l->start ||
-	    (s->start == l->start && s->sid > l->sid))))) {
-		l->uid = strtab_intern(U->uids, s->uid.p, s->uid.n, NULL);
-		l->end = s->end;
-		l->start = s->start;
-		l->sid = s->sid;
-	}
+	if (s->uid.n)
+		vlink_see(&l->night, strtab_intern(U->uids, s->uid.p, s->uid.n,
+		    NULL), s->start, s->end, s->sid);
 	for (i = 0; i < s->nbuys; i++) {
 		struct ubuy *b;
 
-		U->buys = grow(U->buys, &U->capbuys, U->nbuys, sizeof *U->buys);
+		U->buys = grow_array(U->buys, &U->capbuys, U->nbuys,
+		    sizeof *U->buys);
 		b = &U->buys[U->nbuys++];
 		b->vid = v;
 		b->b = s->buys[i];
@@ -271,7 +251,7 @@ pass_a(struct up *U)
 		if ((t = touched(U, &h.ph)) == 0 && !U->all &&
 		    h.ph.expiry > U->now)
 			continue;
-		U->held = grow(U->held, &U->capheld, U->nheld,
+		U->held = grow_array(U->held, &U->capheld, U->nheld,
 		    sizeof *U->held);
 		k = &U->held[U->nheld];
 		if (t < 0 || person_decode(&k->p, sh->map + h.off, h.len,
@@ -296,17 +276,11 @@ pass_a(struct up *U)
 static struct person *
 person_for(struct up *U, struct sv key, int is_uid)
 {
-	char buf[1024];
-	uint32_t id;
 	int added;
+	uint32_t id = person_intern(U->pkeys, key, is_uid, &added);
 
-	if (key.n + 1 > sizeof buf)
-		key.n = sizeof buf - 1;
-	buf[0] = is_uid ? 'u' : 'v';
-	memcpy(buf + 1, key.p, key.n);
-	id = strtab_intern(U->pkeys, buf, key.n + 1, &added);
 	if (added) {
-		U->np = grow(U->np, &U->capnp, U->nnp, sizeof *U->np);
+		U->np = grow_array(U->np, &U->capnp, U->nnp, sizeof *U->np);
 		person_init(&U->np[U->nnp++], key, is_uid);
 	}
 	return &U->np[id];
@@ -320,8 +294,10 @@ person_for(struct up *U, struct sv key, int is_uid)
 static struct person *
 home(struct up *U, uint32_t v, const struct person *was)
 {
-	if (v != STRTAB_NONE && U->link[v].uid != STRTAB_NONE)
-		return person_for(U, strtab_sv(U->uids, U->link[v].uid), 1);
+	uint32_t uid = v != STRTAB_NONE ? U->link[v].night.uid : STRTAB_NONE;
+
+	if (uid != STRTAB_NONE)
+		return person_for(U, strtab_sv(U->uids, uid), 1);
 	if (v != STRTAB_NONE && U->link[v].state_uid.n)
 		return person_for(U, U->link[v].state_uid, 1);
 	if (was)
@@ -333,16 +309,8 @@ static int
 buy_cmp(const void *x, const void *y)
 {
 	const struct ubuy *a = x, *b = y;
-	size_t n = a->b.order_id.n < b->b.order_id.n ? a->b.order_id.n :
-	    b->b.order_id.n;
-	int c;
 
-	if (a->b.ts != b->b.ts)
-		return a->b.ts < b->b.ts ? -1 : 1;
-	if (n && (c = memcmp(a->b.order_id.p, b->b.order_id.p, n)) != 0)
-		return c;
-	return (a->b.order_id.n > b->b.order_id.n) -
-	    (a->b.order_id.n < b->b.order_id.n);
+	return buy_cmp_at(a->b.ts, a->b.order_id, b->b.ts, b->b.order_id);
 }
 
 static void
@@ -613,7 +581,8 @@ up_run(char *const *paths, size_t npaths, struct wbuf *out,
 		    o->dir);
 	if (!o->quiet)
 		fprintf(stderr, "%s: %llu records: %llu sessions, %llu new "
-		    "purchases, %llu repeated orders\n", prog_name, (unsigned long long)in.n,
+		    "purchases, %llu repeated orders\n", prog_name,
+		    (unsigned long long)in.n,
 		    U.nsess, U.nnew_buys, U.nrepeat);
 	for (i = 0; i < U.nheld; i++)
 		person_free(&U.held[i].p);
