@@ -53,12 +53,21 @@ void	*xrealloc(void *p, size_t n);
 /* Room for element n of an array of *cap elements of size bytes:
  * doubled (from 8) when needed, the new room zeroed. */
 void	*grow_array(void *v, size_t *cap, size_t n, size_t size);
+/* strdup, or die with EX_OSERR. */
+char	*xstrdup(const char *s);
+/* A formatted string, malloc'd (dies with EX_OSERR). */
+char	*xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* "dir/name", malloc'd (dies with EX_OSERR). */
+char	*path_join(const char *dir, const char *name);
 /* Append s to the growing array *v of *n strings (for repeatable options). */
 void	strv_push(const char ***v, size_t *n, const char *s);
 
 /* Parse helpers for options; they die with EX_USAGE on a bad value. */
 long long	parse_count(const char *opt, const char *s);
 double		parse_ratio(const char *opt, const char *s);
+/* "30m", "1800s", "1800" (seconds), "1.5h", "7d", "250ms" in ms: 0, or
+ * -1 if it is not a duration. */
+int		duration_parse(const char *s, long long *ms);
 /* "30m", "1800s", "1800" (seconds), "1.5h", "7d", "250ms": milliseconds. */
 long long	parse_duration(const char *opt, const char *s);
 long long	parse_duration_positive(const char *opt, const char *s);

@@ -15,5 +15,9 @@ void		 strset_free(struct strset *);
 int		 strset_add(struct strset *, const char *s, size_t n);
 int		 strset_has(const struct strset *, const char *s, size_t n);
 size_t		 strset_count(const struct strset *);
+/* The lines of a file (an opt-out list): one entry per line, blanks
+ * around it trimmed, blank and '#' lines skipped. An empty set if path is
+ * NULL; dies if the file cannot be read. */
+struct strset	*strset_lines(const char *path);
 
 #endif

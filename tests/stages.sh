@@ -281,6 +281,7 @@ check "pipeline: decompress | parse | sessionize | funnel end to end" \
     "gzip -c $W/merged.log >$t/m.gz && $DC -q $t/m.gz | $P -q 2>/dev/null | $SZ -q | $FN -q | cmp - $W/merged.fun"
 
 . "$top/tests/attribute.sh"
+. "$top/tests/audience.sh"
 
 echo "1..$n"
 if [ "$fails" -gt 0 ]; then

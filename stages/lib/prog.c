@@ -51,6 +51,40 @@ grow_array(void *v, size_t *cap, size_t n, size_t size)
 	return v;
 }
 
+char *
+xstrdup(const char *s)
+{
+	char *d = strdup(s);
+
+	if (d == NULL)
+		die(EX_OSERR, "out of memory");
+	return d;
+}
+
+char *
+xasprintf(const char *fmt, ...)
+{
+	va_list ap;
+	char *p;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (p = malloc((size_t)n + 1)) == NULL)
+		die(EX_OSERR, "out of memory");
+	va_start(ap, fmt);
+	vsnprintf(p, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	return p;
+}
+
+char *
+path_join(const char *dir, const char *name)
+{
+	return xasprintf("%s/%s", dir, name);
+}
+
 void
 prog_big_heap(void)
 {
@@ -253,8 +287,8 @@ parse_ratio(const char *opt, const char *s)
 	return v;
 }
 
-long long
-parse_duration(const char *opt, const char *s)
+int
+duration_parse(const char *s, long long *ms)
 {
 	char *end;
 	double v, unit;
@@ -262,7 +296,7 @@ parse_duration(const char *opt, const char *s)
 	errno = 0;
 	v = strtod(s, &end);
 	if (errno || end == s || !isfinite(v) || v < 0)
-		die(EX_USAGE, "%s: not a duration '%s' (like 30m, 7d)", opt, s);
+		return -1;
 	if (strcmp(end, "") == 0 || strcmp(end, "s") == 0)
 		unit = 1000;
 	else if (strcmp(end, "ms") == 0)
@@ -274,8 +308,21 @@ parse_duration(const char *opt, const char *s)
 	else if (strcmp(end, "d") == 0)
 		unit = 86400000;
 	else
+		return -1;
+	if (v * unit > 9e15)
+		return -1;
+	*ms = (long long)(v * unit + 0.5);
+	return 0;
+}
+
+long long
+parse_duration(const char *opt, const char *s)
+{
+	long long ms;
+
+	if (duration_parse(s, &ms) != 0)
 		die(EX_USAGE, "%s: not a duration '%s' (like 30m, 7d)", opt, s);
-	return (long long)(v * unit + 0.5);
+	return ms;
 }
 
 long long

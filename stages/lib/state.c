@@ -26,28 +26,6 @@
 
 #define MANIFEST	"MANIFEST"
 
-static char *
-path_join(const char *dir, const char *name)
-{
-	size_t n = strlen(dir) + strlen(name) + 2;
-	char *p = malloc(n);
-
-	if (p == NULL)
-		die(EX_OSERR, "out of memory");
-	snprintf(p, n, "%s/%s", dir, name);
-	return p;
-}
-
-static char *
-xstrdup(const char *s)
-{
-	char *d = strdup(s);
-
-	if (d == NULL)
-		die(EX_OSERR, "out of memory");
-	return d;
-}
-
 size_t
 state_shard_of(struct sv key, size_t n)
 {

@@ -117,3 +117,31 @@ strset_count(const struct strset *t)
 {
 	return t->count;
 }
+
+struct strset *
+strset_lines(const char *path)
+{
+	struct strset *t = strset_new();
+	char *text, *line, *next;
+	size_t len;
+
+	if (path == NULL)
+		return t;
+	text = read_file(path, &len);
+	for (line = text; line < text + len; line = next) {
+		char *end = memchr(line, '\n', (size_t)(text + len - line));
+
+		next = end ? end + 1 : text + len;
+		if (end == NULL)
+			end = text + len;
+		while (line < end && (*line == ' ' || *line == '\t'))
+			line++;
+		while (end > line && (end[-1] == ' ' || end[-1] == '\t' ||
+		    end[-1] == '\r'))
+			end--;
+		if (line < end && *line != '#')
+			strset_add(t, line, (size_t)(end - line));
+	}
+	free(text);
+	return t;
+}

@@ -164,33 +164,6 @@ record(void *arg, const char *rec, size_t len, const struct records *r)
 		    (unsigned long long)r->nrec);
 }
 
-static void
-load_optout(struct up *U)
-{
-	char *text, *line, *next;
-	size_t len;
-
-	U->optout = strset_new();
-	if (U->o->opt_out == NULL)
-		return;
-	text = read_file(U->o->opt_out, &len);
-	for (line = text; line < text + len; line = next) {
-		char *end = memchr(line, '\n', (size_t)(text + len - line));
-
-		next = end ? end + 1 : text + len;
-		if (end == NULL)
-			end = text + len;
-		while (line < end && (*line == ' ' || *line == '\t'))
-			line++;
-		while (end > line && (end[-1] == ' ' || end[-1] == '\t' ||
-		    end[-1] == '\r'))
-			end--;
-		if (line < end && *line != '#')
-			strset_add(U->optout, line, (size_t)(end - line));
-	}
-	free(text);
-}
-
 /* ---- 2. pass A ---- */
 
 static int
@@ -571,7 +544,7 @@ up_run(char *const *paths, size_t npaths, struct wbuf *out,
 	U.orders = strtab_new();
 	U.pkeys = strtab_new();
 	U.dict = words_new(U.st.words, U.st.nwords);
-	load_optout(&U);
+	U.optout = strset_lines(o->opt_out);
 	U.status = records_each(paths, npaths, o->progress, record, &U, &in);
 	/* A night half read would be half applied: keep the old state. */
 	if (U.status == 0)
