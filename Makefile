@@ -11,8 +11,8 @@ CFLAGS   ?= -O2 -g
 override CFLAGS   += -std=c11 -Wall -Wextra -Werror -pipe
 override CPPFLAGS += -Iinclude -Istages/lib -D_POSIX_C_SOURCE=200809L \
 		     -D_DEFAULT_SOURCE -MMD -MP
-PKGS     := libarchive zlib msgpack libpcre2-8 libxxhash libisal
-LDLIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -larchive -lz -lmsgpackc -lpcre2-8 -lxxhash -lisal) -lm
+PKGS     := libarchive zlib msgpack libpcre2-8 libxxhash libisal libcrypto
+LDLIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -larchive -lz -lmsgpackc -lpcre2-8 -lxxhash -lisal -lcrypto) -lm
 PREFIX   ?= /usr/local
 B        ?= build
 # Quiet by default; `make V=1` shows the commands.

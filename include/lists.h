@@ -1,0 +1,63 @@
+/*
+ * lists.h - reading audience lists (schemas/audience.md) and their diffs
+ * (schemas/diff.md), as revisit-diff and revisit-export need them: each
+ * header, then the members that follow it, checked against the header's
+ * count so that a list cut short is never taken for a shorter list.
+ */
+#ifndef REVISIT_LISTS_H
+#define REVISIT_LISTS_H
+
+#include <msgpack.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mpk.h"
+
+enum list_kind { LIST_FULL, LIST_DIFF };
+enum member_op { OP_ADD, OP_REMOVE };
+
+struct list_head {
+	enum list_kind	 kind;
+	char		*name;		/* the audience (owned) */
+	int64_t		 generated_at;
+	int64_t		 previous;	/* diff: the old list's, 0 if none */
+	int64_t		 membership_days;
+	uint64_t	 count;		/* member records that follow */
+	uint64_t	 added, removed;	/* diff */
+	int		 too_small;
+	const msgpack_object *rec;	/* the header record, until the next */
+};
+
+struct list_member {
+	const msgpack_object *rec;	/* the whole record, until the next */
+	const char	*id;
+	size_t		 idn;
+	int		 is_uid;
+	enum member_op	 op;		/* OP_ADD for a full list's */
+};
+
+struct list_reader {
+	struct recin	 in;
+	int		 fd;
+	const char	*name;		/* for messages */
+	struct list_head head;
+	int		 have_head;
+	uint64_t	 left;		/* members of this list still to come */
+	int		 status;	/* after -1 */
+};
+
+#define LIST_HEAD	1
+#define LIST_MEMBER	2
+
+/* Open path ("-": stdin); -1 after a message (status EX_NOINPUT). */
+int	list_open(struct list_reader *, const char *path);
+/*
+ * The next header (LIST_HEAD, r->head set) or member (LIST_MEMBER, *m
+ * set); 0 at the end; -1 after a message naming the file and record (a
+ * member out of place, a count that does not match, a bad record), with
+ * r->status EX_DATAERR or EX_IOERR. Records of other types are skipped.
+ */
+int	list_next(struct list_reader *, struct list_member *m);
+void	list_close(struct list_reader *);
+
+#endif

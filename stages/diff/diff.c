@@ -1,0 +1,389 @@
+/*
+ * diff.c - revisit-diff's work.
+ *
+ * The old lists are read whole: each member kept as the remove record
+ * it would become, and indexed by (audience, id_type, id) in an open
+ * addressing table. The new lists then stream past: a member not in the
+ * table is an add; one in it is marked kept. When a new list ends, the
+ * old members it did not keep are its removes. Memory follows the old
+ * lists' size; the new ones are held one audience at a time.
+ */
+#include "diff.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <xxhash.h>
+
+#include "lists.h"
+#include "mpk.h"
+#include "prog.h"
+#include "wbuf.h"
+
+struct oentry {
+	uint64_t	 hash;
+	size_t		 list;		/* in D->lists */
+	size_t		 id_off, idn;	/* in D->ids */
+	size_t		 rec_off, rec_len;	/* in D->recs */
+	int		 is_uid, kept;
+};
+
+struct olist {
+	char		*name;
+	int64_t		 generated_at, membership_days;
+	size_t		 first, n;	/* its entries */
+	int		 matched;	/* a new list of that name was seen */
+};
+
+struct diff {
+	const struct diff_opts *o;
+	struct olist	*lists;
+	size_t		 nlists, caplists;
+	struct oentry	*e;
+	size_t		 ne, cape;
+	uint32_t	*slot;		/* entry index + 1; 0 empty */
+	size_t		 mask;
+	msgpack_sbuffer	 ids, recs;	/* the old ids; remove records */
+	msgpack_sbuffer	 pend;		/* the current new list's diff */
+	msgpack_packer	 pk;		/* into pend */
+	struct wbuf	 out;
+	int64_t		 now;		/* latest new generated_at */
+	unsigned long long added, removed, kept;
+};
+
+static uint64_t
+key_hash(size_t list, int is_uid, const char *id, size_t n)
+{
+	return XXH3_64bits_withSeed(id, n, (uint64_t)list * 2 + (uint64_t)is_uid);
+}
+
+/* The entry for (list, is_uid, id), or NULL. */
+static struct oentry *
+lookup(struct diff *D, size_t list, int is_uid, const char *id, size_t n)
+{
+	uint64_t h = key_hash(list, is_uid, id, n);
+	size_t i;
+
+	if (D->slot == NULL)
+		return NULL;
+	for (i = h & D->mask; D->slot[i] != 0; i = (i + 1) & D->mask) {
+		struct oentry *e = &D->e[D->slot[i] - 1];
+
+		if (e->hash == h && e->list == list && e->is_uid == is_uid &&
+		    e->idn == n && memcmp(D->ids.data + e->id_off, id, n) == 0)
+			return e;
+	}
+	return NULL;
+}
+
+static void
+rehash(struct diff *D)
+{
+	size_t n = D->slot ? (D->mask + 1) * 2 : 1024, i, j;
+
+	free(D->slot);
+	if ((D->slot = calloc(n, sizeof *D->slot)) == NULL)
+		die(EX_OSERR, "out of memory");
+	D->mask = n - 1;
+	for (i = 0; i < D->ne; i++) {
+		for (j = D->e[i].hash & D->mask; D->slot[j] != 0;
+		    j = (j + 1) & D->mask)
+			;
+		D->slot[j] = (uint32_t)(i + 1);
+	}
+}
+
+/* A member record with "op" set (any op it had replaced). */
+static void
+pack_with_op(msgpack_packer *pk, const msgpack_object *o, const char *op)
+{
+	const msgpack_object_kv *kv = o->via.map.ptr;
+	uint32_t i, n = 0;
+
+	for (i = 0; i < o->via.map.size; i++)
+		n += !mpk_is(&kv[i].key, "op");
+	msgpack_pack_map(pk, n + 1);
+	for (i = 0; i < o->via.map.size; i++) {
+		if (mpk_is(&kv[i].key, "op"))
+			continue;
+		msgpack_pack_object(pk, kv[i].key);
+		msgpack_pack_object(pk, kv[i].val);
+	}
+	mpk_cstr(pk, "op");
+	mpk_cstr(pk, op);
+}
+
+static int
+add_old(struct diff *D, struct list_reader *r, const struct list_member *m)
+{
+	size_t list = D->nlists - 1;
+	struct oentry *e;
+	msgpack_packer pk;
+
+	if (lookup(D, list, m->is_uid, m->id, m->idn) != NULL) {
+		warnx("%s: record %llu: %.*s is twice in list %s", r->name,
+		    (unsigned long long)r->in.nrec, (int)m->idn, m->id,
+		    r->head.name);
+		return EX_DATAERR;
+	}
+	D->e = grow_array(D->e, &D->cape, D->ne, sizeof *D->e);
+	e = &D->e[D->ne++];
+	e->hash = key_hash(list, m->is_uid, m->id, m->idn);
+	e->list = list;
+	e->is_uid = m->is_uid;
+	e->id_off = D->ids.size;
+	e->idn = m->idn;
+	msgpack_sbuffer_write(&D->ids, m->id, m->idn);
+	e->rec_off = D->recs.size;
+	msgpack_packer_init(&pk, &D->recs, msgpack_sbuffer_write);
+	pack_with_op(&pk, m->rec, "remove");
+	e->rec_len = D->recs.size - e->rec_off;
+	D->lists[list].n++;
+	if (D->ne * 2 > D->mask + 1 || D->slot == NULL)
+		rehash(D);
+	else {
+		size_t j;
+
+		for (j = e->hash & D->mask; D->slot[j] != 0;
+		    j = (j + 1) & D->mask)
+			;
+		D->slot[j] = (uint32_t)D->ne;
+	}
+	return 0;
+}
+
+static int
+read_old(struct diff *D)
+{
+	struct list_reader r;
+	struct list_member m;
+	int k, status = 0;
+
+	if (list_open(&r, D->o->old) != 0)
+		return r.status;
+	while (status == 0 && (k = list_next(&r, &m)) > 0) {
+		if (k == LIST_HEAD) {
+			struct olist *l;
+			size_t i;
+
+			for (i = 0; i < D->nlists; i++)
+				if (strcmp(D->lists[i].name, r.head.name) == 0)
+					break;
+			if (i < D->nlists) {
+				warnx("%s: list %s appears twice", r.name,
+				    r.head.name);
+				status = EX_DATAERR;
+				break;
+			}
+			D->lists = grow_array(D->lists, &D->caplists,
+			    D->nlists, sizeof *D->lists);
+			l = &D->lists[D->nlists++];
+			l->name = xstrdup(r.head.name);
+			l->generated_at = r.head.generated_at;
+			l->membership_days = r.head.membership_days;
+			l->first = D->ne;
+			if (r.head.kind != LIST_FULL) {
+				warnx("%s: a diff, not a list: diff two lists",
+				    r.name);
+				status = EX_DATAERR;
+			}
+		} else {
+			status = add_old(D, &r, &m);
+		}
+	}
+	if (status == 0 && k < 0)
+		status = r.status;
+	list_close(&r);
+	return status;
+}
+
+/* The diff header for name, then its records (D->pend). */
+static void
+put_diff(struct diff *D, const char *name, int64_t now, int64_t prev,
+    int64_t membership_days, size_t size, size_t added, size_t removed)
+{
+	msgpack_packer pk;
+
+	mpk_init(&pk, &D->out);
+	msgpack_pack_map(&pk, 10 + (prev != 0));
+	mpk_cstr(&pk, "type");
+	mpk_cstr(&pk, "diff");
+	mpk_cstr(&pk, "audience");
+	mpk_cstr(&pk, name);
+	mpk_cstr(&pk, "schema");
+	msgpack_pack_int(&pk, 1);
+	mpk_cstr(&pk, "generated_at");
+	msgpack_pack_int64(&pk, now);
+	if (prev != 0) {
+		mpk_cstr(&pk, "previous_generated_at");
+		msgpack_pack_int64(&pk, prev);
+	}
+	mpk_cstr(&pk, "membership_days");
+	msgpack_pack_int64(&pk, membership_days);
+	mpk_cstr(&pk, "count");
+	msgpack_pack_uint64(&pk, added + removed);
+	mpk_cstr(&pk, "added");
+	msgpack_pack_uint64(&pk, added);
+	mpk_cstr(&pk, "removed");
+	msgpack_pack_uint64(&pk, removed);
+	mpk_cstr(&pk, "kept");
+	msgpack_pack_uint64(&pk, size - added);
+	mpk_cstr(&pk, "size");
+	msgpack_pack_uint64(&pk, size);
+	wbuf_write(&D->out, D->pend.data, D->pend.size);
+	msgpack_sbuffer_clear(&D->pend);
+	D->added += added;
+	D->removed += removed;
+	D->kept += size - added;
+	if (!D->o->quiet)
+		fprintf(stderr, "%s: %s: +%zu -%zu, %zu members\n", prog_name,
+		    name, added, removed, size);
+}
+
+/* The removes of old list li (the members nobody kept) into D->pend. */
+static size_t
+removes(struct diff *D, size_t li)
+{
+	const struct olist *l = &D->lists[li];
+	size_t i, n = 0;
+
+	for (i = l->first; i < l->first + l->n; i++)
+		if (!D->e[i].kept) {
+			msgpack_sbuffer_write(&D->pend,
+			    D->recs.data + D->e[i].rec_off, D->e[i].rec_len);
+			n++;
+		}
+	return n;
+}
+
+struct cur {			/* the new list being read */
+	size_t		 li;	/* its old list, or SIZE_MAX */
+	size_t		 size, added;
+	int64_t		 now, membership_days;
+	char		*name;
+};
+
+static void
+end_list(struct diff *D, struct cur *c)
+{
+	size_t removed = 0;
+	int64_t prev = 0;
+
+	if (c->name == NULL)
+		return;
+	if (c->li != SIZE_MAX) {
+		removed = removes(D, c->li);
+		prev = D->lists[c->li].generated_at;
+	}
+	put_diff(D, c->name, c->now, prev, c->membership_days, c->size,
+	    c->added, removed);
+	free(c->name);
+	c->name = NULL;
+}
+
+static void
+begin_list(struct diff *D, struct cur *c, const struct list_head *h)
+{
+	size_t i;
+
+	c->name = xstrdup(h->name);
+	c->size = c->added = 0;
+	c->now = h->generated_at;
+	c->membership_days = h->membership_days;
+	c->li = SIZE_MAX;
+	if (h->generated_at > D->now)
+		D->now = h->generated_at;
+	for (i = 0; i < D->nlists; i++)
+		if (strcmp(D->lists[i].name, h->name) == 0) {
+			c->li = i;
+			D->lists[i].matched = 1;
+			if (D->lists[i].generated_at > h->generated_at)
+				warnx("%s: the old list is newer than the new "
+				    "one: are OLD and NEW swapped?", h->name);
+			break;
+		}
+}
+
+static int
+read_new(struct diff *D)
+{
+	struct list_reader r;
+	struct list_member m;
+	struct cur c = { .li = SIZE_MAX };
+	int k;
+
+	if (list_open(&r, D->o->new) != 0)
+		return r.status;
+	while ((k = list_next(&r, &m)) > 0) {
+		if (k == LIST_HEAD) {
+			end_list(D, &c);
+			if (r.head.kind != LIST_FULL) {
+				warnx("%s: a diff, not a list: diff two lists",
+				    r.name);
+				r.status = EX_DATAERR;
+				k = -1;
+				break;
+			}
+			begin_list(D, &c, &r.head);
+			continue;
+		}
+		c.size++;
+		if (c.li != SIZE_MAX) {
+			struct oentry *e = lookup(D, c.li, m.is_uid, m.id,
+			    m.idn);
+
+			if (e != NULL) {
+				e->kept = 1;
+				continue;
+			}
+		}
+		pack_with_op(&D->pk, m.rec, "add");
+		c.added++;
+	}
+	if (k == 0)
+		end_list(D, &c);
+	free(c.name);
+	list_close(&r);
+	return k < 0 ? r.status : 0;
+}
+
+int
+diff_run(const struct diff_opts *o)
+{
+	struct diff D;
+	size_t i;
+	int status;
+
+	memset(&D, 0, sizeof D);
+	D.o = o;
+	msgpack_sbuffer_init(&D.ids);
+	msgpack_sbuffer_init(&D.recs);
+	msgpack_sbuffer_init(&D.pend);
+	msgpack_packer_init(&D.pk, &D.pend, msgpack_sbuffer_write);
+	status = read_old(&D);
+	if (status == 0) {
+		stage_output(&D.out, o->out);
+		status = read_new(&D);
+		/* A list that is gone: its members are all removed. */
+		for (i = 0; status == 0 && i < D.nlists; i++)
+			if (!D.lists[i].matched)
+				put_diff(&D, D.lists[i].name, D.now ? D.now :
+				    D.lists[i].generated_at,
+				    D.lists[i].generated_at,
+				    D.lists[i].membership_days, 0, 0,
+				    removes(&D, i));
+		status = wbuf_finish(&D.out, status, o->out ? o->out :
+		    "stdout");
+	}
+	if (status == 0 && !o->quiet)
+		fprintf(stderr, "%s: %llu added, %llu removed, %llu kept\n",
+		    prog_name, D.added, D.removed, D.kept);
+	for (i = 0; i < D.nlists; i++)
+		free(D.lists[i].name);
+	free(D.lists);
+	free(D.e);
+	free(D.slot);
+	msgpack_sbuffer_destroy(&D.ids);
+	msgpack_sbuffer_destroy(&D.recs);
+	msgpack_sbuffer_destroy(&D.pend);
+	return status;
+}
