@@ -102,7 +102,9 @@ install: all
 	    $(DESTDIR)$(PREFIX)/share/revisit
 	install -m 755 $(BINS) $(DESTDIR)$(PREFIX)/bin
 	install -m 644 $(MANS) $(DESTDIR)$(PREFIX)/share/man/man1
-	install -m 644 $(DATA) data/LICENSES.md $(DESTDIR)$(PREFIX)/share/revisit
+	install -m 644 $(DATA) data/LICENSES.md scripts/nightly.example.conf \
+	    $(DESTDIR)$(PREFIX)/share/revisit
+	install -m 755 scripts/nightly $(DESTDIR)$(PREFIX)/share/revisit/nightly
 
 clean:
 	rm -rf build

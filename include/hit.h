@@ -35,7 +35,12 @@ struct hit {
 	struct span	 referrer;	/* absent for "-" */
 	struct span	 ua;
 	enum hit_kind	 kind;
+	int		 consent;	/* HIT_CONSENT_*: --consent-field */
 };
+
+#define HIT_CONSENT_UNKNOWN	0	/* no field, or a value not known */
+#define HIT_CONSENT_REFUSED	1
+#define HIT_CONSENT_GIVEN	2
 
 extern const char *const hit_kind_names[];	/* "page", "asset", "bot" */
 

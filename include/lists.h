@@ -7,11 +7,10 @@
 #ifndef REVISIT_LISTS_H
 #define REVISIT_LISTS_H
 
-#include <msgpack.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#include "mpk.h"
+#include "mpc.h"
 
 enum list_kind { LIST_FULL, LIST_DIFF };
 enum member_op { OP_ADD, OP_REMOVE };
@@ -25,19 +24,26 @@ struct list_head {
 	uint64_t	 count;		/* member records that follow */
 	uint64_t	 added, removed;	/* diff */
 	int		 too_small;
-	const msgpack_object *rec;	/* the header record, until the next */
 };
 
 struct list_member {
-	const msgpack_object *rec;	/* the whole record, until the next */
+	const char	*rec;		/* the record's bytes, until the next */
+	size_t		 len;
 	const char	*id;
 	size_t		 idn;
 	int		 is_uid;
 	enum member_op	 op;		/* OP_ADD for a full list's */
+	/* The other fields; arrays as their MessagePack bytes (mpc). */
+	const char	*vids, *skus;	/* NULL if absent */
+	size_t		 vidsn, skusn;
+	int64_t		 last_seen, expires_at, orders;	/* -1 if absent */
+	double		 revenue;	/* NAN if absent */
 };
 
+/* Read straight from the bytes (no allocation per member); a member's
+ * other fields through list_object(). */
 struct list_reader {
-	struct recin	 in;
+	struct mpr	 in;
 	int		 fd;
 	const char	*name;		/* for messages */
 	struct list_head head;

@@ -55,6 +55,8 @@ void	*xrealloc(void *p, size_t n);
 void	*grow_array(void *v, size_t *cap, size_t n, size_t size);
 /* strdup, or die with EX_OSERR. */
 char	*xstrdup(const char *s);
+/* The n bytes at s and a NUL, malloc'd (dies with EX_OSERR). */
+char	*xstrndup(const char *s, size_t n);
 /* A formatted string, malloc'd (dies with EX_OSERR). */
 char	*xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* "dir/name", malloc'd (dies with EX_OSERR). */

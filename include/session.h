@@ -39,6 +39,7 @@ struct sess {
 	uint64_t	 sid;
 	int64_t		 start, end;
 	struct sv	 channel, source, medium, campaign;
+	int		 consent;	/* SESS_CONSENT_* */
 	struct sess_event *viewed, *carted, *stages;
 	size_t		 nviewed, ncarted, nstages;
 	struct sess_buy	*buys;
@@ -55,6 +56,11 @@ struct sess {
  * start, end).
  */
 int	sess_decode(struct sess *, const char *rec, size_t len);
+
+/* A session's "consent": of its latest hit that logged one. */
+#define SESS_CONSENT_UNKNOWN	0
+#define SESS_CONSENT_REFUSED	1
+#define SESS_CONSENT_GIVEN	2
 void	sess_free(struct sess *);
 
 #endif

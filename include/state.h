@@ -101,6 +101,15 @@ int	state_iter_next(struct state_iter *, struct state_head *h);
 void	state_iter_free(struct state_iter *);
 
 /*
+ * Each current person of st (with buyers_only, those with an order) to
+ * fn, decoded (valid during the call). 0, or the status of a damaged
+ * file or record, after a message naming it.
+ */
+struct person;
+int	state_each(const struct state *, int buyers_only,
+	    void (*fn)(void *arg, const struct person *), void *arg);
+
+/*
  * Lock dir (created if needed) for an update: a descriptor to keep open
  * until done, or -1 after a message, with *status EX_TEMPFAIL when
  * another update holds the lock, else EX_CANTCREAT.

@@ -55,3 +55,18 @@ check "audience: --print-rules prints the shipped definitions" \
     "$AU --print-rules | grep -q '^audience high_value'"
 check "audience: a damaged state is 65" \
     "$AU --state $t/flip -o $t/dmg >/dev/null 2>&1; [ \$? -eq 65 ]"
+# A consent field in the logs: a refusal opts the visitor's person out.
+cfmt='$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent" "$cookie_vid" "$cookie_uid" "$cookie_adc"'
+ua='Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0'
+{
+	for v in va vb vc; do
+		c=granted; [ $v = vb ] && c=denied; [ $v = vc ] && c=-
+		printf '192.0.2.1 - - [03/Jun/2024:10:00:00 +0000] "GET /product/SKU-1 HTTP/1.1" 200 10 "-" "%s" "%s" "-" "%s"\n' "$ua" $v granted
+		printf '192.0.2.1 - - [03/Jun/2024:10:01:00 +0000] "GET /cart/add?sku=SKU-1 HTTP/1.1" 200 10 "-" "%s" "%s" "-" "%s"\n' "$ua" $v $c
+	done
+} >"$t/consent.log"
+$P -q -f "$cfmt" --consent-field cookie_adc "$t/consent.log" | $SZ -q | $FN -q >"$t/consent.mp"
+check "parse --consent-field: the session says consent as its latest hit that said it" \
+    "$DU $t/consent.mp | jq -r '[.vid, (.consent | tostring)] | @tsv' | sort | tr '\t\n' ' .' | grep -qx 'va true.vb false.vc true.'"
+check "audience: a refusal in the logs keeps the person out of every list" \
+    "$ST -q --update $t/cst $t/consent.mp >/dev/null && $AU -q --state $t/cst --min-size 0 | members | cut -f1,2 | grep '^cart_abandoners' | cut -f2 | tr '\n' ' ' | grep -qx 'va vc ' && $ST --dump $t/cst | jq -se 'map(select(.person == \"vb\")) | .[0].vids[0].opt_out' >/dev/null"

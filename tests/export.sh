@@ -35,6 +35,8 @@ for a in cart_abandoners product_viewers high_value lapsed_customers; do
 done
 check "diff: several lists in one stream, matched by name" \
     "cat $t/d0/*.mp >$t/d0.all && cat $Q/aud/*.mp >$t/d1.all && diff_ok $t/d0.all $t/d1.all && [ \$($DU $t/dd.mp | jq -s '[.[] | select(.type == \"diff\")] | length') -eq 8 ]"
+check "diff: directories of lists: each file's diff, the same as one by one" \
+    "$DF -q -o $t/ddir $t/d0 $Q/aud && [ \$(ls $t/ddir | wc -l) -eq 8 ] && for f in $Q/aud/*.mp; do n=\${f##*/}; $DF -q $t/d0/\$n \$f | cmp - $t/ddir/\$n || exit 1; done"
 check "diff: a list against itself changes nothing; against nothing adds everyone" \
     "$DF -q $Q/aud/cart_abandoners.mp $Q/aud/cart_abandoners.mp | $DU | jq -se 'length == 1 and .[0].count == 0' >/dev/null && $DF -q /dev/null $Q/aud/cart_abandoners.mp | $DU | jq -se '.[0].added == .[0].size and .[0].size > 0 and (.[0] | has(\"previous_generated_at\") | not)' >/dev/null"
 check "diff: a removed member keeps its record, with op remove" \

@@ -15,7 +15,7 @@
 #include "logfmt.h"
 #include "parse.h"
 
-static const struct lf_opts lo = { "cookie_vid", "cookie_uid", NULL, 0 };
+static const struct lf_opts lo = { "cookie_vid", "cookie_uid", NULL, 0, NULL };
 
 /* A compiled format, a matched line and its hit, kept for assertions. */
 static struct lf F;
@@ -163,7 +163,7 @@ Test(format, fallback_vid_is_fnv1a_of_address_and_agent) {
 }
 
 Test(format, vid_and_uid_fields_are_configurable) {
-	struct lf_opts o = { "remote_user", "cookie_uid", NULL, 0 };
+	struct lf_opts o = { "remote_user", "cookie_uid", NULL, 0, NULL };
 	const char *why;
 	size_t col;
 	const char *s = "1.2.3.4 - alice [10/Oct/2024:13:55:36 +0000] \"GET / "
@@ -388,7 +388,7 @@ Test(format, json_lines) {
 
 Test(format, json_keys_are_mapped_by_options) {
 	const char *m[] = { "time_iso8601=@timestamp", "remote_addr=client" };
-	struct lf_opts o = { "cookie_vid", "cookie_uid", m, 2 };
+	struct lf_opts o = { "cookie_vid", "cookie_uid", m, 2, NULL };
 	const char *s = "{\"@timestamp\":\"2024-06-03T13:15:21Z\",\"client\":"
 	    "\"9.9.9.9\",\"request\":\"GET / HTTP/1.1\",\"status\":\"404\"}";
 	const char *why;
@@ -728,4 +728,34 @@ Test(bots, catch_98_percent_of_bots_and_flag_under_0_2_percent_of_browsers,
 	uas_free(&top);
 	uas_free(&dd_browsers);
 	uas_free(&uap_dev);
+}
+
+/* --consent-field: a refusal or a consent in the usual words, from a
+ * variable of its own or from the Cookie header; anything else is
+ * unknown. */
+Test(format, consent_field)
+{
+	static const struct lf_opts o = { "cookie_vid", "cookie_uid", NULL, 0,
+	    "cookie_adc" };
+	static const struct { const char *v; int want; } cases[] = {
+		{ "denied", HIT_CONSENT_REFUSED }, { "NO", HIT_CONSENT_REFUSED },
+		{ "0", HIT_CONSENT_REFUSED }, { "granted", HIT_CONSENT_GIVEN },
+		{ "1", HIT_CONSENT_GIVEN }, { "maybe", HIT_CONSENT_UNKNOWN },
+		{ "-", HIT_CONSENT_UNKNOWN },
+	};
+	const char *why;
+	size_t i, col, n;
+
+	cr_assert_eq(lf_compile(&F, "$remote_addr - - [$time_local] "
+	    "\"$request\" $status $body_bytes_sent \"$http_cookie\"", &o, err,
+	    sizeof err), 0, "%s", err);
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		n = (size_t)snprintf(line, sizeof line, "192.0.2.1 - - "
+		    "[10/Oct/2024:13:55:36 +0000] \"GET / HTTP/1.1\" 200 1 "
+		    "\"vid=v1; adc=%s\"", cases[i].v);
+		cr_assert_eq(lf_match(&F, line, n, &X, &why, &col), 0, "%s", why);
+		cr_assert_eq(hb_build(&B, &F, &X, n, &H, err, sizeof err), 0);
+		EQ(H.vid, "v1");
+		cr_assert_eq(H.consent, cases[i].want, "%s", cases[i].v);
+	}
 }

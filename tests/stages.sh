@@ -283,6 +283,7 @@ check "pipeline: decompress | parse | sessionize | funnel end to end" \
 . "$top/tests/attribute.sh"
 . "$top/tests/audience.sh"
 . "$top/tests/export.sh"
+. "$top/tests/nightly.sh"
 
 echo "1..$n"
 if [ "$fails" -gt 0 ]; then

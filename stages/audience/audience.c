@@ -338,46 +338,10 @@ excluded(const struct au *A, const struct pview *v)
 	return 0;
 }
 
-/* Each person of the state (with buyers_only, those with an order) to
- * fn: 0, or the status of a damaged file or record. */
-static int
-each_person(struct au *A, int buyers_only,
-    void (*fn)(struct au *, const struct person *))
-{
-	struct state_iter it;
-	struct state_head h;
-	struct person p;
-	int r;
-
-	if (A->st.empty)
-		return 0;
-	memset(&p, 0, sizeof p);
-	if (state_iter_init(&it, &A->st) != 0)
-		return it.status;
-	while ((r = state_iter_next(&it, &h)) > 0) {
-		const struct sfile *f = &A->st.files[h.file];
-
-		if (buyers_only && h.ph.norders == 0)
-			continue;
-		if (person_decode(&p, f->map + h.off, h.len, A->st.nwords) !=
-		    0) {
-			warnx("%s/%s: record %" PRIu64 ": a damaged person "
-			    "record", A->st.dir, f->file, h.nrec);
-			it.status = EX_DATAERR;
-			r = -1;
-			break;
-		}
-		fn(A, &p);
-		person_free(&p);
-	}
-	person_free(&p);
-	state_iter_free(&it);
-	return r < 0 ? it.status : 0;
-}
-
 static void
-collect_revenue(struct au *A, const struct person *p)
+collect_revenue(void *arg, const struct person *p)
 {
+	struct au *A = arg;
 	size_t k;
 
 	view(&A->v, p);
@@ -410,7 +374,7 @@ thresholds(struct au *A)
 		return 0;
 	if ((A->revs = calloc(A->ncond, sizeof *A->revs)) == NULL)
 		die(EX_OSERR, "out of memory");
-	if ((r = each_person(A, 1, collect_revenue)) != 0)
+	if ((r = state_each(&A->st, 1, collect_revenue, A)) != 0)
 		return r;
 	for (k = 0; k < A->ncond; k++) {
 		struct revs *rv = &A->revs[k];
@@ -574,8 +538,9 @@ member(struct au *A, size_t ai, struct pview *v)
 }
 
 static void
-person(struct au *A, const struct person *p)
+person(void *arg, const struct person *p)
 {
+	struct au *A = arg;
 	const struct spec *sp = A->o->spec;
 	size_t a, c, k = 0;
 
@@ -633,7 +598,8 @@ put_list(struct au *A, size_t ai, struct wbuf *w)
 		o = mpw_bool(o, 1);
 	}
 	wbuf_commit(w, o);
-	wbuf_write(w, l->buf, l->len);
+	if (l->len > 0)		/* an empty list has no buffer at all */
+		wbuf_write(w, l->buf, l->len);
 	if (small && !A->o->quiet)
 		warnx("%s: %zu members, fewer than --min-size %zu: ad platforms "
 		    "may not serve it (marked too_small)", au->name, l->count,
@@ -695,7 +661,7 @@ au_run(const struct au_opts *o)
 	flatten_conditions(&A);
 	status = thresholds(&A);
 	if (status == 0)
-		status = each_person(&A, 0, person);
+		status = state_each(&A.st, 0, person, &A);
 	if (status == 0)
 		status = write_lists(&A);
 	if (status == 0 && !o->quiet) {

@@ -10,11 +10,15 @@
  */
 #include "diff.h"
 
+#include <dirent.h>
+#include <errno.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <string.h>
 #include <xxhash.h>
 
 #include "lists.h"
+#include "mpc.h"
 #include "mpk.h"
 #include "prog.h"
 #include "wbuf.h"
@@ -44,7 +48,6 @@ struct diff {
 	size_t		 mask;
 	msgpack_sbuffer	 ids, recs;	/* the old ids; remove records */
 	msgpack_sbuffer	 pend;		/* the current new list's diff */
-	msgpack_packer	 pk;		/* into pend */
 	struct wbuf	 out;
 	int64_t		 now;		/* latest new generated_at */
 	unsigned long long added, removed, kept;
@@ -92,24 +95,26 @@ rehash(struct diff *D)
 	}
 }
 
-/* A member record with "op" set (any op it had replaced). */
+/* A member record's bytes with "op" added: the map's count one more,
+ * the pair at its end; the rest copied as it is. */
 static void
-pack_with_op(msgpack_packer *pk, const msgpack_object *o, const char *op)
+append_with_op(msgpack_sbuffer *b, const struct list_member *m,
+    const char *op)
 {
-	const msgpack_object_kv *kv = o->via.map.ptr;
-	uint32_t i, n = 0;
+	char head[8], tail[32], *e;
+	struct mpc c;
+	uint32_t n;
 
-	for (i = 0; i < o->via.map.size; i++)
-		n += !mpk_is(&kv[i].key, "op");
-	msgpack_pack_map(pk, n + 1);
-	for (i = 0; i < o->via.map.size; i++) {
-		if (mpk_is(&kv[i].key, "op"))
-			continue;
-		msgpack_pack_object(pk, kv[i].key);
-		msgpack_pack_object(pk, kv[i].val);
-	}
-	mpk_cstr(pk, "op");
-	mpk_cstr(pk, op);
+	mpc_init(&c, m->rec, m->len);
+	if (mpc_map(&c, &n) != 0)
+		die(EX_SOFTWARE, "a member that is not a map");
+	e = mpw_map(head, (size_t)n + 1);
+	msgpack_sbuffer_write(b, head, (size_t)(e - head));
+	msgpack_sbuffer_write(b, (const char *)c.p,
+	    m->len - (size_t)((const char *)c.p - m->rec));
+	e = mpw_lit(tail, "op");
+	e = mpw_str(e, op, strlen(op));
+	msgpack_sbuffer_write(b, tail, (size_t)(e - tail));
 }
 
 static int
@@ -117,7 +122,6 @@ add_old(struct diff *D, struct list_reader *r, const struct list_member *m)
 {
 	size_t list = D->nlists - 1;
 	struct oentry *e;
-	msgpack_packer pk;
 
 	if (lookup(D, list, m->is_uid, m->id, m->idn) != NULL) {
 		warnx("%s: record %llu: %.*s is twice in list %s", r->name,
@@ -130,12 +134,12 @@ add_old(struct diff *D, struct list_reader *r, const struct list_member *m)
 	e->hash = key_hash(list, m->is_uid, m->id, m->idn);
 	e->list = list;
 	e->is_uid = m->is_uid;
+	e->kept = 0;		/* the array is reused from pair to pair */
 	e->id_off = D->ids.size;
 	e->idn = m->idn;
 	msgpack_sbuffer_write(&D->ids, m->id, m->idn);
 	e->rec_off = D->recs.size;
-	msgpack_packer_init(&pk, &D->recs, msgpack_sbuffer_write);
-	pack_with_op(&pk, m->rec, "remove");
+	append_with_op(&D->recs, m, "remove");
 	e->rec_len = D->recs.size - e->rec_off;
 	D->lists[list].n++;
 	if (D->ne * 2 > D->mask + 1 || D->slot == NULL)
@@ -152,13 +156,13 @@ add_old(struct diff *D, struct list_reader *r, const struct list_member *m)
 }
 
 static int
-read_old(struct diff *D)
+read_old(struct diff *D, const char *path)
 {
 	struct list_reader r;
 	struct list_member m;
-	int k, status = 0;
+	int k = 0, status = 0;
 
-	if (list_open(&r, D->o->old) != 0)
+	if (list_open(&r, path) != 0)
 		return r.status;
 	while (status == 0 && (k = list_next(&r, &m)) > 0) {
 		if (k == LIST_HEAD) {
@@ -177,6 +181,7 @@ read_old(struct diff *D)
 			D->lists = grow_array(D->lists, &D->caplists,
 			    D->nlists, sizeof *D->lists);
 			l = &D->lists[D->nlists++];
+			memset(l, 0, sizeof *l);	/* reused pair to pair */
 			l->name = xstrdup(r.head.name);
 			l->generated_at = r.head.generated_at;
 			l->membership_days = r.head.membership_days;
@@ -229,7 +234,8 @@ put_diff(struct diff *D, const char *name, int64_t now, int64_t prev,
 	msgpack_pack_uint64(&pk, size - added);
 	mpk_cstr(&pk, "size");
 	msgpack_pack_uint64(&pk, size);
-	wbuf_write(&D->out, D->pend.data, D->pend.size);
+	if (D->pend.size > 0)	/* nothing pending: no buffer yet */
+		wbuf_write(&D->out, D->pend.data, D->pend.size);
 	msgpack_sbuffer_clear(&D->pend);
 	D->added += added;
 	D->removed += removed;
@@ -304,14 +310,14 @@ begin_list(struct diff *D, struct cur *c, const struct list_head *h)
 }
 
 static int
-read_new(struct diff *D)
+read_new(struct diff *D, const char *path)
 {
 	struct list_reader r;
 	struct list_member m;
 	struct cur c = { .li = SIZE_MAX };
 	int k;
 
-	if (list_open(&r, D->o->new) != 0)
+	if (list_open(&r, path) != 0)
 		return r.status;
 	while ((k = list_next(&r, &m)) > 0) {
 		if (k == LIST_HEAD) {
@@ -336,7 +342,7 @@ read_new(struct diff *D)
 				continue;
 			}
 		}
-		pack_with_op(&D->pk, m.rec, "add");
+		append_with_op(&D->pend, &m, "add");
 		c.added++;
 	}
 	if (k == 0)
@@ -344,6 +350,125 @@ read_new(struct diff *D)
 	free(c.name);
 	list_close(&r);
 	return k < 0 ? r.status : 0;
+}
+
+/* OLD against NEW (either NULL: none) into D->out. */
+static int
+diff_pair(struct diff *D, const char *old, const char *new)
+{
+	size_t i;
+	int status = 0;
+
+	for (i = 0; i < D->nlists; i++)
+		free(D->lists[i].name);
+	D->nlists = D->ne = 0;
+	free(D->slot);
+	D->slot = NULL;
+	D->mask = 0;
+	D->now = 0;
+	msgpack_sbuffer_clear(&D->ids);
+	msgpack_sbuffer_clear(&D->recs);
+	msgpack_sbuffer_clear(&D->pend);
+	if (old != NULL)
+		status = read_old(D, old);
+	if (status == 0 && new != NULL)
+		status = read_new(D, new);
+	/* A list that is gone: its members are all removed. */
+	for (i = 0; status == 0 && i < D->nlists; i++)
+		if (!D->lists[i].matched)
+			put_diff(D, D->lists[i].name, D->now ? D->now :
+			    D->lists[i].generated_at, D->lists[i].generated_at,
+			    D->lists[i].membership_days, 0, 0, removes(D, i));
+	return status;
+}
+
+static int
+is_dir(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+static int
+str_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The *.mp names of dir, sorted. */
+static char **
+list_names(const char *dir, size_t *n)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	char **v = NULL;
+	size_t cap = 0;
+
+	*n = 0;
+	if (d == NULL)
+		return NULL;
+	while ((e = readdir(d)) != NULL) {
+		size_t k = strlen(e->d_name);
+
+		if (k > 3 && strcmp(e->d_name + k - 3, ".mp") == 0) {
+			v = grow_array(v, &cap, *n, sizeof *v);
+			v[(*n)++] = xstrdup(e->d_name);
+		}
+	}
+	closedir(d);
+	if (*n > 0)
+		qsort(v, *n, sizeof *v, str_cmp);
+	return v;
+}
+
+static int
+in_names(char **v, size_t n, const char *name)
+{
+	return n > 0 && bsearch(&name, v, n, sizeof *v, str_cmp) != NULL;
+}
+
+/* One diff file per list file: NEW/NAME.mp against OLD/NAME.mp. */
+static int
+diff_dirs(struct diff *D)
+{
+	const struct diff_opts *o = D->o;
+	size_t nold, nnew, i;
+	char **old = list_names(o->old, &nold), **new = list_names(o->new,
+	    &nnew);
+	int status = 0;
+
+	if (mkdir(o->out, 0777) != 0 && errno != EEXIST) {
+		warnx("%s: cannot create:", o->out);
+		status = EX_CANTCREAT;
+	}
+	for (i = 0; status == 0 && i < nnew + nold; i++) {
+		const char *name = i < nnew ? new[i] : old[i - nnew];
+		char *op = path_join(o->old, name), *np = path_join(o->new,
+		    name), *out = path_join(o->out, name);
+
+		if (i >= nnew && in_names(new, nnew, name))
+			goto next;	/* done with the new ones */
+		if (wbuf_open_atomic(&D->out, out) != 0) {
+			warnx("cannot create '%s':", out);
+			status = EX_CANTCREAT;
+			goto next;
+		}
+		status = diff_pair(D, in_names(old, nold, name) ? op : NULL,
+		    i < nnew ? np : NULL);
+		status = wbuf_finish(&D->out, status, out);
+next:
+		free(op);
+		free(np);
+		free(out);
+	}
+	for (i = 0; i < nold; i++)
+		free(old[i]);
+	for (i = 0; i < nnew; i++)
+		free(new[i]);
+	free(old);
+	free(new);
+	return status;
 }
 
 int
@@ -358,19 +483,18 @@ diff_run(const struct diff_opts *o)
 	msgpack_sbuffer_init(&D.ids);
 	msgpack_sbuffer_init(&D.recs);
 	msgpack_sbuffer_init(&D.pend);
-	msgpack_packer_init(&D.pk, &D.pend, msgpack_sbuffer_write);
-	status = read_old(&D);
-	if (status == 0) {
+	if (is_dir(o->new)) {
+		if (o->out == NULL || (!is_dir(o->old) &&
+		    strcmp(o->old, "/dev/null") != 0)) {
+			warnx("NEW is a directory: OLD must be one too (or "
+			    "/dev/null), and -o names the diffs' directory");
+			status = EX_USAGE;
+		} else {
+			status = diff_dirs(&D);
+		}
+	} else {
 		stage_output(&D.out, o->out);
-		status = read_new(&D);
-		/* A list that is gone: its members are all removed. */
-		for (i = 0; status == 0 && i < D.nlists; i++)
-			if (!D.lists[i].matched)
-				put_diff(&D, D.lists[i].name, D.now ? D.now :
-				    D.lists[i].generated_at,
-				    D.lists[i].generated_at,
-				    D.lists[i].membership_days, 0, 0,
-				    removes(&D, i));
+		status = diff_pair(&D, o->old, o->new);
 		status = wbuf_finish(&D.out, status, o->out ? o->out :
 		    "stdout");
 	}

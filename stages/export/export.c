@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,7 @@
 #include "crm.h"
 #include "json.h"
 #include "lists.h"
+#include "mpc.h"
 #include "prog.h"
 #include "strset.h"
 #include "timeparse.h"
@@ -63,6 +65,9 @@ struct ex {
 	struct strset	*optout;
 	struct out	 out[NFORMAT][NOPI];
 	const struct list_head *head;
+	uint32_t	*slot;		/* per CRM row: its hashed + 1, or 0 */
+	struct contact	*hashed;
+	size_t		 nhashed, caphashed;
 	int		 status;
 	unsigned long long members, opted_out, no_contact, files;
 };
@@ -259,20 +264,25 @@ end_files(struct ex *X, int keep)
 static int
 opted_out(const struct ex *X, const struct list_member *m)
 {
-	const msgpack_object *v = mpk_get(m->rec, "vids");
-	uint32_t i;
+	struct mpc c;
+	uint32_t n, i;
 
+	if (strset_count(X->optout) == 0)
+		return 0;
 	if (strset_has(X->optout, m->id, m->idn))
 		return 1;
-	if (v != NULL && v->type == MSGPACK_OBJECT_ARRAY)
-		for (i = 0; i < v->via.array.size; i++) {
-			const msgpack_object *s = &v->via.array.ptr[i];
+	mpc_init(&c, m->vids, m->vidsn);
+	if (m->vids == NULL || mpc_array(&c, &n) != 0)
+		return 0;
+	for (i = 0; i < n; i++) {
+		const char *v;
+		size_t k;
 
-			if (s->type == MSGPACK_OBJECT_STR &&
-			    strset_has(X->optout, s->via.str.ptr,
-			    s->via.str.size))
-				return 1;
-		}
+		if (mpc_str(&c, &v, &k) != 0)
+			return 0;
+		if (strset_has(X->optout, v, k))
+			return 1;
+	}
 	return 0;
 }
 
@@ -303,13 +313,39 @@ hash_phone(enum contact_rules rules, const struct crm_row *r,
 		out[0] = '\0';
 }
 
-/* A uid member's CRM rows that give anything, hashed as asked for. */
-static void
-resolve(const struct ex *X, const struct list_member *m, struct ident *id)
+/* CRM row r hashed as the formats ask, once: a person is in several
+ * lists. */
+static const struct contact *
+hashed(struct ex *X, const struct crm_row *r)
 {
 	unsigned fm = X->o->formats;
-	int google = fm & (1u << F_GOOGLE_DM | 1u << F_GOOGLE_CSV | 1u << F_CSV),
-	    meta = fm & (1u << F_META | 1u << F_CSV);
+	size_t k = (size_t)(r - X->crm.rows);
+	struct contact *x;
+
+	if (X->slot == NULL && (X->slot = calloc(X->crm.nrows + 1,
+	    sizeof *X->slot)) == NULL)
+		die(EX_OSERR, "out of memory");
+	if (X->slot[k] != 0)
+		return &X->hashed[X->slot[k] - 1];
+	X->hashed = grow_array(X->hashed, &X->caphashed, X->nhashed,
+	    sizeof *X->hashed);
+	x = &X->hashed[X->nhashed++];
+	X->slot[k] = (uint32_t)X->nhashed;
+	if (fm & (1u << F_GOOGLE_DM | 1u << F_GOOGLE_CSV | 1u << F_CSV)) {
+		hash_email(RULES_GOOGLE, r, x->ge);
+		hash_phone(RULES_GOOGLE, r, X->o->country, x->gp);
+	}
+	if (fm & (1u << F_META | 1u << F_CSV)) {
+		hash_email(RULES_META, r, x->me);
+		hash_phone(RULES_META, r, X->o->country, x->mp);
+	}
+	return x;
+}
+
+/* A uid member's CRM rows that give anything. */
+static void
+resolve(struct ex *X, const struct list_member *m, struct ident *id)
+{
 	const struct crm_row *r;
 
 	id->n = 0;
@@ -317,19 +353,10 @@ resolve(const struct ex *X, const struct list_member *m, struct ident *id)
 		return;
 	for (r = crm_find(&X->crm, m->id, m->idn); r && id->n < MAX_ROWS;
 	    r = crm_next(&X->crm, r)) {
-		struct contact *x = &id->row[id->n];
+		const struct contact *x = hashed(X, r);
 
-		x->ge[0] = x->gp[0] = x->me[0] = x->mp[0] = '\0';
-		if (google) {
-			hash_email(RULES_GOOGLE, r, x->ge);
-			hash_phone(RULES_GOOGLE, r, X->o->country, x->gp);
-		}
-		if (meta) {
-			hash_email(RULES_META, r, x->me);
-			hash_phone(RULES_META, r, X->o->country, x->mp);
-		}
 		if (x->ge[0] || x->gp[0] || x->me[0] || x->mp[0])
-			id->n++;
+			id->row[id->n++] = *x;
 	}
 }
 
@@ -417,13 +444,12 @@ put_meta(struct ex *X, int opi, const struct list_member *m,
 }
 
 static void
-put_time(struct wbuf *w, const msgpack_object *rec, const char *key)
+put_time(struct wbuf *w, int64_t ms)
 {
-	const msgpack_object *o = mpk_get(rec, key);
 	char buf[32];
 
-	if (o != NULL && o->type == MSGPACK_OBJECT_POSITIVE_INTEGER) {
-		time_format_iso((int64_t)o->via.u64, buf);
+	if (ms >= 0) {
+		time_format_iso(ms, buf);
 		wbuf_puts(w, buf);
 	}
 }
@@ -433,9 +459,10 @@ put_csv(struct ex *X, int opi, const struct list_member *m,
     const struct ident *id)
 {
 	struct wbuf *w = room(X, F_CSV, opi, 1);
-	const msgpack_object *o;
 	const char *e = "", *p = "";
 	char num[64];
+	struct mpc c;
+	uint32_t n, k;
 	size_t i;
 
 	if (w == NULL)
@@ -448,47 +475,43 @@ put_csv(struct ex *X, int opi, const struct list_member *m,
 	wbuf_puts(w, m->is_uid ? ",uid," : ",vid,");
 	wbuf_puts(w, op_names[opi]);
 	wbuf_putc(w, ',');
-	put_time(w, m->rec, "last_seen");
+	put_time(w, m->last_seen);
 	wbuf_putc(w, ',');
-	put_time(w, m->rec, "expires_at");
+	put_time(w, m->expires_at);
 	wbuf_putc(w, ',');
 	wbuf_puts(w, e);
 	wbuf_putc(w, ',');
 	wbuf_puts(w, p);
 	wbuf_putc(w, ',');
-	if ((o = mpk_get(m->rec, "skus")) != NULL &&
-	    o->type == MSGPACK_OBJECT_ARRAY) {
-		struct wbuf *t = w;
+	mpc_init(&c, m->skus, m->skusn);
+	if (m->skus != NULL && mpc_array(&c, &n) == 0) {
+		/* skus joined by |: quoted as one field if one needs it */
 		char *joined = NULL;
-		size_t n = 0, cap = 0;
-		uint32_t k;
+		size_t len = 0, cap = 0;
 
-		for (k = 0; k < o->via.array.size; k++) {
-			const msgpack_object *s = &o->via.array.ptr[k];
+		for (k = 0; k < n; k++) {
+			const char *s;
+			size_t sn;
 
-			if (s->type != MSGPACK_OBJECT_STR)
-				continue;
-			joined = grow_array(joined, &cap, n + s->via.str.size +
-			    1, 1);
-			if (n > 0)
-				joined[n++] = '|';
-			memcpy(joined + n, s->via.str.ptr, s->via.str.size);
-			n += s->via.str.size;
+			if (mpc_str(&c, &s, &sn) != 0)
+				break;
+			joined = grow_array(joined, &cap, len + sn + 1, 1);
+			if (len > 0)
+				joined[len++] = '|';
+			memcpy(joined + len, s, sn);
+			len += sn;
 		}
-		put_csv_field(t, joined ? joined : "", n);
+		put_csv_field(w, joined ? joined : "", len);
 		free(joined);
 	}
 	wbuf_putc(w, ',');
-	if ((o = mpk_get(m->rec, "orders")) != NULL &&
-	    o->type == MSGPACK_OBJECT_POSITIVE_INTEGER) {
-		snprintf(num, sizeof num, "%" PRIu64, o->via.u64);
+	if (m->orders >= 0) {
+		snprintf(num, sizeof num, "%lld", (long long)m->orders);
 		wbuf_puts(w, num);
 	}
 	wbuf_putc(w, ',');
-	if ((o = mpk_get(m->rec, "revenue")) != NULL &&
-	    (o->type == MSGPACK_OBJECT_FLOAT64 ||
-	    o->type == MSGPACK_OBJECT_FLOAT32)) {
-		snprintf(num, sizeof num, "%.2f", o->via.f64);
+	if (!isnan(m->revenue)) {
+		snprintf(num, sizeof num, "%.2f", m->revenue);
 		wbuf_puts(w, num);
 	}
 	wbuf_putc(w, '\n');
@@ -605,6 +628,8 @@ export_run(const struct export_opts *o)
 		fprintf(stderr, "%s: %llu files in %s\n", prog_name, X.files,
 		    o->out);
 	crm_free(&X.crm);
+	free(X.slot);
+	free(X.hashed);
 	strset_free(X.optout);
 	return status;
 }

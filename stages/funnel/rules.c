@@ -65,18 +65,6 @@ static void rule_free(struct rule *);
 static const char *const capnames[NCAPS] = { "sku", "order_id", "value",
 	"currency" };
 
-static char *
-xstrndup(const char *s, size_t n)
-{
-	char *p = malloc(n + 1);
-
-	if (p == NULL)
-		die(EX_OSERR, "out of memory");
-	memcpy(p, s, n);
-	p[n] = '\0';
-	return p;
-}
-
 static enum role
 role_of(const char *name)
 {

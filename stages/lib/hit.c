@@ -25,6 +25,7 @@ hit_pack(struct wbuf *w, const struct hit *h)
 	n += h->host.p != NULL;
 	n += (h->method.p != NULL) * 2;
 	n += h->referrer.p != NULL;
+	n += h->consent != HIT_CONSENT_UNKNOWN;
 	p = mpw_map(p, n);
 	p = mpw_lit(p, "type");
 	p = mpw_lit(p, "hit");
@@ -66,6 +67,10 @@ hit_pack(struct wbuf *w, const struct hit *h)
 	p = mpw_str(p, h->ua.p, h->ua.len);
 	p = mpw_lit(p, "kind");
 	p = mpw_str(p, hit_kind_names[h->kind], strlen(hit_kind_names[h->kind]));
+	if (h->consent != HIT_CONSENT_UNKNOWN) {
+		p = mpw_lit(p, "consent");
+		p = mpw_bool(p, h->consent == HIT_CONSENT_GIVEN);
+	}
 	wbuf_commit(w, p);
 }
 
@@ -152,6 +157,11 @@ hit_decode_prefix(const char *rec, size_t len, struct hit *h, size_t *used)
 				h->kind = HIT_BOT;
 			else
 				seen_kind = 0;
+		} else if (kn == 7 && memcmp(k, "consent", 7) == 0) {
+			int b;
+
+			TRY(mpc_bool(&c, &b));
+			h->consent = b ? HIT_CONSENT_GIVEN : HIT_CONSENT_REFUSED;
 		} else if (kn == 4 && memcmp(k, "type", 4) == 0) {
 			TRY(mpc_str(&c, &v, &vn));
 			is_hit = vn == 3 && memcmp(v, "hit", 3) == 0;

@@ -1,9 +1,10 @@
 /*
  * lists.c - reading audience lists and diffs, checked against their
- * headers.
+ * headers, from the records' bytes.
  */
 #include "lists.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,7 +18,7 @@ list_open(struct list_reader *r, const char *path)
 		r->status = EX_NOINPUT;
 		return -1;
 	}
-	recin_init(&r->in, r->fd, r->name);
+	mpr_init(&r->in, r->fd, r->name);
 	return 0;
 }
 
@@ -25,7 +26,7 @@ void
 list_close(struct list_reader *r)
 {
 	free(r->head.name);
-	recin_free(&r->in);
+	mpr_free(&r->in);
 	input_close(r->fd);
 }
 
@@ -36,24 +37,6 @@ bad(struct list_reader *r, const char *what)
 	    (unsigned long long)r->in.nrec, what);
 	r->status = EX_DATAERR;
 	return -1;
-}
-
-/* An integer field: 0 and *v, or -1 if absent or not an integer. */
-static int
-get_int(const msgpack_object *m, const char *key, int64_t *v)
-{
-	const msgpack_object *o = mpk_get(m, key);
-
-	if (o == NULL)
-		return -1;
-	if (o->type == MSGPACK_OBJECT_POSITIVE_INTEGER &&
-	    o->via.u64 <= INT64_MAX)
-		*v = (int64_t)o->via.u64;
-	else if (o->type == MSGPACK_OBJECT_NEGATIVE_INTEGER)
-		*v = o->via.i64;
-	else
-		return -1;
-	return 0;
 }
 
 /* The members of the list before ended (a new header, or the end):
@@ -72,81 +55,165 @@ list_ended(struct list_reader *r)
 	return bad(r, msg);
 }
 
+/* The fields of a record that lists need. */
+struct fields {
+	const char	*type, *name, *audience, *id, *id_type, *op;
+	size_t		 typen, namen, audiencen, idn, id_typen, opn;
+	int64_t		 count, generated_at, previous, membership_days;
+	int64_t		 added, removed;
+	int		 has_count, has_gen, has_days, too_small;
+	const char	*vids, *skus;
+	size_t		 vidsn, skusn;
+	int64_t		 last_seen, expires_at, orders;
+	double		 revenue;
+};
+
+/* The bytes of the array at the cursor, skipped. */
 static int
-header(struct list_reader *r, const msgpack_object *o, enum list_kind kind)
+array_bytes(struct mpc *c, const char **p, size_t *n)
+{
+	*p = (const char *)c->p;
+	if (mpc_skip(c) != 0)
+		return -1;
+	*n = (size_t)((const char *)c->p - *p);
+	return 0;
+}
+
+#define KEY(k)	(kn == sizeof(k) - 1 && memcmp(key, k, kn) == 0)
+
+static int
+fields(const char *rec, size_t len, struct fields *f)
+{
+	struct mpc c;
+	uint32_t n, i;
+
+	memset(f, 0, sizeof *f);
+	f->last_seen = f->expires_at = f->orders = -1;
+	f->revenue = NAN;
+	mpc_init(&c, rec, len);
+	if (mpc_map(&c, &n) != 0)
+		return -1;
+	for (i = 0; i < n; i++) {
+		const char *key;
+		size_t kn;
+		int r = 0;
+
+		if (mpc_str(&c, &key, &kn) != 0)
+			return -1;
+		if (KEY("type"))
+			r = mpc_str(&c, &f->type, &f->typen);
+		else if (KEY("name"))
+			r = mpc_str(&c, &f->name, &f->namen);
+		else if (KEY("audience"))
+			r = mpc_str(&c, &f->audience, &f->audiencen);
+		else if (KEY("id"))
+			r = mpc_str(&c, &f->id, &f->idn);
+		else if (KEY("id_type"))
+			r = mpc_str(&c, &f->id_type, &f->id_typen);
+		else if (KEY("op"))
+			r = mpc_str(&c, &f->op, &f->opn);
+		else if (KEY("count"))
+			r = mpc_int(&c, &f->count), f->has_count = !r;
+		else if (KEY("generated_at"))
+			r = mpc_int(&c, &f->generated_at), f->has_gen = !r;
+		else if (KEY("previous_generated_at"))
+			r = mpc_int(&c, &f->previous);
+		else if (KEY("membership_days"))
+			r = mpc_int(&c, &f->membership_days), f->has_days = !r;
+		else if (KEY("added"))
+			r = mpc_int(&c, &f->added);
+		else if (KEY("removed"))
+			r = mpc_int(&c, &f->removed);
+		else if (KEY("too_small"))
+			r = mpc_bool(&c, &f->too_small);
+		else if (KEY("vids"))
+			r = array_bytes(&c, &f->vids, &f->vidsn);
+		else if (KEY("skus"))
+			r = array_bytes(&c, &f->skus, &f->skusn);
+		else if (KEY("last_seen"))
+			r = mpc_int(&c, &f->last_seen);
+		else if (KEY("expires_at"))
+			r = mpc_int(&c, &f->expires_at);
+		else if (KEY("orders"))
+			r = mpc_int(&c, &f->orders);
+		else if (KEY("revenue"))
+			r = mpc_num(&c, &f->revenue);
+		else
+			r = mpc_skip(&c);
+		if (r != 0)
+			return -1;
+	}
+	return 0;
+}
+
+#define IS(p, n, lit)	((n) == sizeof(lit) - 1 && memcmp(p, lit, n) == 0)
+
+static int
+header(struct list_reader *r, const struct fields *f, enum list_kind kind)
 {
 	struct list_head *h = &r->head;
-	const msgpack_object *name;
-	int64_t v;
+	const char *name = kind == LIST_FULL ? f->name : f->audience;
+	size_t n = kind == LIST_FULL ? f->namen : f->audiencen;
 
 	if (list_ended(r) != 0)
 		return -1;
 	free(h->name);
 	memset(h, 0, sizeof *h);
 	h->kind = kind;
-	h->rec = o;
-	name = mpk_get(o, kind == LIST_FULL ? "name" : "audience");
-	if (name == NULL || name->type != MSGPACK_OBJECT_STR ||
-	    name->via.str.size == 0)
+	if (name == NULL || n == 0)
 		return bad(r, "a list header without its audience's name");
-	if ((h->name = malloc(name->via.str.size + 1)) == NULL)
-		die(EX_OSERR, "out of memory");
-	memcpy(h->name, name->via.str.ptr, name->via.str.size);
-	h->name[name->via.str.size] = '\0';
-	if (get_int(o, "count", &v) != 0 || v < 0)
+	h->name = xstrndup(name, n);
+	if (!f->has_count || f->count < 0)
 		return bad(r, "a list header without a member count");
-	h->count = (uint64_t)v;
-	if (get_int(o, "generated_at", &h->generated_at) != 0)
+	if (!f->has_gen)
 		return bad(r, "a list header without generated_at");
-	if (get_int(o, "membership_days", &h->membership_days) != 0)
+	if (!f->has_days)
 		return bad(r, "a list header without membership_days");
-	if (kind == LIST_DIFF) {
-		(void)get_int(o, "previous_generated_at", &h->previous);
-		if (get_int(o, "added", &v) == 0 && v >= 0)
-			h->added = (uint64_t)v;
-		if (get_int(o, "removed", &v) == 0 && v >= 0)
-			h->removed = (uint64_t)v;
-	} else {
-		const msgpack_object *s = mpk_get(o, "too_small");
-
-		h->too_small = s && s->type == MSGPACK_OBJECT_BOOLEAN &&
-		    s->via.boolean;
-	}
+	h->count = (uint64_t)f->count;
+	h->generated_at = f->generated_at;
+	h->membership_days = f->membership_days;
+	h->previous = f->previous;
+	h->added = f->added > 0 ? (uint64_t)f->added : 0;
+	h->removed = f->removed > 0 ? (uint64_t)f->removed : 0;
+	h->too_small = f->too_small;
 	r->have_head = 1;
 	r->left = h->count;
 	return LIST_HEAD;
 }
 
 static int
-member(struct list_reader *r, const msgpack_object *o, struct list_member *m)
+member(struct list_reader *r, const struct fields *f, const char *rec,
+    size_t len, struct list_member *m)
 {
-	const msgpack_object *au, *id, *it, *op;
-
 	if (!r->have_head)
 		return bad(r, "a member before any list header");
 	if (r->left == 0)
 		return bad(r, "more members than the list header says");
-	au = mpk_get(o, "audience");
-	if (au == NULL || au->type != MSGPACK_OBJECT_STR ||
-	    au->via.str.size != strlen(r->head.name) ||
-	    memcmp(au->via.str.ptr, r->head.name, au->via.str.size) != 0)
+	if (f->audience == NULL || f->audiencen != strlen(r->head.name) ||
+	    memcmp(f->audience, r->head.name, f->audiencen) != 0)
 		return bad(r, "a member of another audience than its header's");
-	id = mpk_get(o, "id");
-	it = mpk_get(o, "id_type");
-	if (id == NULL || id->type != MSGPACK_OBJECT_STR ||
-	    id->via.str.size == 0 || it == NULL ||
-	    (!mpk_is(it, "uid") && !mpk_is(it, "vid")))
+	if (f->id == NULL || f->idn == 0 || f->id_type == NULL ||
+	    (!IS(f->id_type, f->id_typen, "uid") &&
+	    !IS(f->id_type, f->id_typen, "vid")))
 		return bad(r, "a member without id and id_type");
-	m->rec = o;
-	m->id = id->via.str.ptr;
-	m->idn = id->via.str.size;
-	m->is_uid = mpk_is(it, "uid");
+	m->rec = rec;
+	m->len = len;
+	m->id = f->id;
+	m->idn = f->idn;
+	m->is_uid = IS(f->id_type, f->id_typen, "uid");
 	m->op = OP_ADD;
+	m->vids = f->vids;
+	m->vidsn = f->vidsn;
+	m->skus = f->skus;
+	m->skusn = f->skusn;
+	m->last_seen = f->last_seen;
+	m->expires_at = f->expires_at;
+	m->orders = f->orders;
+	m->revenue = f->revenue;
 	if (r->head.kind == LIST_DIFF) {
-		op = mpk_get(o, "op");
-		if (mpk_is(op, "remove"))
+		if (f->op != NULL && IS(f->op, f->opn, "remove"))
 			m->op = OP_REMOVE;
-		else if (!mpk_is(op, "add"))
+		else if (f->op == NULL || !IS(f->op, f->opn, "add"))
 			return bad(r, "a diff member without op add or remove");
 	}
 	r->left--;
@@ -156,24 +223,28 @@ member(struct list_reader *r, const msgpack_object *o, struct list_member *m)
 int
 list_next(struct list_reader *r, struct list_member *m)
 {
-	msgpack_object *o;
-	const msgpack_object *type;
+	struct fields f;
+	const char *rec;
+	size_t len;
 	int k;
 
 	for (;;) {
-		if ((k = recin_next(&r->in, &o)) <= 0) {
+		if ((k = mpr_next(&r->in, &rec, &len)) <= 0) {
 			if (k < 0) {
 				r->status = r->in.status;
 				return -1;
 			}
 			return list_ended(r);
 		}
-		type = mpk_get(o, "type");
-		if (mpk_is(type, "audience"))
-			return header(r, o, LIST_FULL);
-		if (mpk_is(type, "diff"))
-			return header(r, o, LIST_DIFF);
-		if (mpk_is(type, "member"))
-			return member(r, o, m);
+		if (fields(rec, len, &f) != 0)
+			return bad(r, "not a record (a map with str keys)");
+		if (f.type == NULL)
+			continue;
+		if (IS(f.type, f.typen, "audience"))
+			return header(r, &f, LIST_FULL);
+		if (IS(f.type, f.typen, "diff"))
+			return header(r, &f, LIST_DIFF);
+		if (IS(f.type, f.typen, "member"))
+			return member(r, &f, rec, len, m);
 	}
 }

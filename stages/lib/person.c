@@ -268,6 +268,10 @@ vidhist_add_session(struct vidhist *h, const struct sess *s,
 		h->last = s->end;
 	if (s->start > h->last_start)
 		h->last_start = s->start;
+	/* A refusal in the logs opts the device out for good: a later
+	 * consent in the logs does not undo it (schemas/state.md). */
+	if (s->consent == SESS_CONSENT_REFUSED)
+		h->opt_out = 1;
 	t.start = s->start;
 	t.sid = s->sid;
 	t.channel = word(dict, s->channel);

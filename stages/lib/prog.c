@@ -62,6 +62,18 @@ xstrdup(const char *s)
 }
 
 char *
+xstrndup(const char *s, size_t n)
+{
+	char *p = malloc(n + 1);
+
+	if (p == NULL)
+		die(EX_OSERR, "out of memory");
+	memcpy(p, s, n);
+	p[n] = '\0';
+	return p;
+}
+
+char *
 xasprintf(const char *fmt, ...)
 {
 	va_list ap;

@@ -116,6 +116,7 @@ sess_decode(struct sess *s, const char *rec, size_t len)
 	s->uid.p = "";
 	s->channel.n = s->source.n = s->medium.n = s->campaign.n = 0;
 	s->nviewed = s->ncarted = s->nstages = s->nbuys = 0;
+	s->consent = SESS_CONSENT_UNKNOWN;
 	mpc_init(&c, rec, len);
 	if (mpc_map(&c, &n) != 0)
 		return -1;
@@ -162,6 +163,13 @@ sess_decode(struct sess *s, const char *rec, size_t len)
 				r = mpc_str(&c, &s->medium.p, &s->medium.n);
 			else if (key_is(key, kl, "campaign"))
 				r = mpc_str(&c, &s->campaign.p, &s->campaign.n);
+			else if (key_is(key, kl, "consent")) {
+				int b;
+
+				if ((r = mpc_bool(&c, &b)) == 0)
+					s->consent = b ? SESS_CONSENT_GIVEN :
+					    SESS_CONSENT_REFUSED;
+			}
 			else if (key_is(key, kl, "skus_viewed"))
 				r = names(&c, &s->viewed, &s->cap[0],
 				    &s->nviewed);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "hash.h"
 #include "json.h"
@@ -273,6 +274,34 @@ cookie_value(struct span hdr, const char *name)
 	return none;
 }
 
+/*
+ * A consent value (a CMP's cookie, a header the site sets): refused or
+ * given when it says so in one of the usual words, whatever the case;
+ * else unknown. Unknown never opts anyone out, nor in.
+ */
+static int
+consent_of(struct span v)
+{
+	static const char *const no[] = { "0", "false", "no", "n", "denied",
+	    "deny", "refused", "reject", "rejected", "opt-out", "optout",
+	    "out", "off", NULL };
+	static const char *const yes[] = { "1", "true", "yes", "y", "granted",
+	    "grant", "accepted", "accept", "opt-in", "optin", "in", "on",
+	    NULL };
+	size_t i;
+
+	if (v.p == NULL || v.len == 0 || v.len > 16)
+		return HIT_CONSENT_UNKNOWN;
+	for (i = 0; no[i]; i++)
+		if (strlen(no[i]) == v.len && strncasecmp(no[i], v.p, v.len) == 0)
+			return HIT_CONSENT_REFUSED;
+	for (i = 0; yes[i]; i++)
+		if (strlen(yes[i]) == v.len &&
+		    strncasecmp(yes[i], v.p, v.len) == 0)
+			return HIT_CONSENT_GIVEN;
+	return HIT_CONSENT_UNKNOWN;
+}
+
 static int
 parse_status(struct span s, int *status)
 {
@@ -535,6 +564,17 @@ hb_build(struct hb *b, const struct lf *f, const struct lf_fields *x,
 		h->uid = cookie_value(decode(b, &x->f[F_COOKIE]), f->uid_cookie);
 		if (h->uid.len == 1 && h->uid.p[0] == '-')
 			h->uid.p = NULL;
+	}
+
+	if (f->consent_cookie[0] || x->f[F_CONSENT].p) {
+		struct span c = { NULL, 0 };
+
+		if (!is_dash(&x->f[F_CONSENT]))
+			c = decode(b, &x->f[F_CONSENT]);
+		else if (f->consent_cookie[0] && !is_dash(&x->f[F_COOKIE]))
+			c = cookie_value(decode(b, &x->f[F_COOKIE]),
+			    f->consent_cookie);
+		h->consent = consent_of(c);
 	}
 
 	/* Kind. Without a user agent in the line (common format, or a line

@@ -51,7 +51,7 @@ static const char *const field_names[NFIELDS] = {
 	"unused", "address", "user", "time", "time", "time", "time", "time",
 	"date", "time", "request", "method", "uri", "path", "query", "status",
 	"bytes", "referrer", "user agent", "x-forwarded-for", "host", "cookie",
-	"vid", "uid"
+	"vid", "uid", "consent"
 };
 
 const char *
@@ -81,10 +81,34 @@ field_of_var(const char *name, const struct lf_opts *o)
 		return F_VID;
 	if (strcmp(name, o->uid_field) == 0)
 		return F_UID;
+	if (o->consent_field && strcmp(name, o->consent_field) == 0)
+		return F_CONSENT;
 	for (v = vars; v->name; v++)
 		if (strcmp(v->name, name) == 0)
 			return v->field;
 	return F_NONE;
+}
+
+/* A field named "cookie_NAME" that the format does not log by itself is
+ * looked up as NAME in the Cookie header. */
+static void
+cookie_name(const struct lf *f, int field, const char *var, char *out,
+    size_t outlen)
+{
+	if (var != NULL && !(f->have & (1u << field)) &&
+	    strncmp(var, "cookie_", 7) == 0)
+		snprintf(out, outlen, "%s", var + 7);
+}
+
+static void
+cookie_names(struct lf *f, const struct lf_opts *o)
+{
+	cookie_name(f, F_VID, o->vid_field, f->vid_cookie,
+	    sizeof f->vid_cookie);
+	cookie_name(f, F_UID, o->uid_field, f->uid_cookie,
+	    sizeof f->uid_cookie);
+	cookie_name(f, F_CONSENT, o->consent_field, f->consent_cookie,
+	    sizeof f->consent_cookie);
 }
 
 /* Growing item list with literal text kept in one buffer. */
@@ -194,15 +218,9 @@ finish(struct lf *f, struct builder *b, const struct lf_opts *o, char *err,
 		    "($status, %%>s)");
 		return -1;
 	}
-	f->vid_cookie[0] = f->uid_cookie[0] = '\0';
-	if (!(f->have & (1u << F_VID)) && (f->have & (1u << F_COOKIE)) &&
-	    strncmp(o->vid_field, "cookie_", 7) == 0)
-		snprintf(f->vid_cookie, sizeof f->vid_cookie, "%s",
-		    o->vid_field + 7);
-	if (!(f->have & (1u << F_UID)) && (f->have & (1u << F_COOKIE)) &&
-	    strncmp(o->uid_field, "cookie_", 7) == 0)
-		snprintf(f->uid_cookie, sizeof f->uid_cookie, "%s",
-		    o->uid_field + 7);
+	f->vid_cookie[0] = f->uid_cookie[0] = f->consent_cookie[0] = '\0';
+	if (f->have & (1u << F_COOKIE))
+		cookie_names(f, o);
 	return 0;
 }
 
@@ -451,6 +469,9 @@ set_json_defaults(struct lf *f, const struct lf_opts *o)
 			    "%s", v->name);
 	snprintf(f->jsonkey[F_VID], sizeof f->jsonkey[0], "%s", o->vid_field);
 	snprintf(f->jsonkey[F_UID], sizeof f->jsonkey[0], "%s", o->uid_field);
+	if (o->consent_field)
+		snprintf(f->jsonkey[F_CONSENT], sizeof f->jsonkey[0], "%s",
+		    o->consent_field);
 }
 
 static int
@@ -616,12 +637,7 @@ lf_compile_w3c(struct lf *f, const char *line, size_t len,
 		snprintf(err, errlen, "#Fields: needs date, time and sc-status");
 		return -1;
 	}
-	if (strncmp(o->vid_field, "cookie_", 7) == 0)
-		snprintf(f->vid_cookie, sizeof f->vid_cookie, "%s",
-		    o->vid_field + 7);
-	if (strncmp(o->uid_field, "cookie_", 7) == 0)
-		snprintf(f->uid_cookie, sizeof f->uid_cookie, "%s",
-		    o->uid_field + 7);
+	cookie_names(f, o);
 	return 0;
 }
 

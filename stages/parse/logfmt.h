@@ -35,6 +35,7 @@ enum lf_field {
 	F_COOKIE,	/* the whole Cookie header: $http_cookie, cs(Cookie) */
 	F_VID,		/* the variable named by --vid-field */
 	F_UID,		/* the variable named by --uid-field */
+	F_CONSENT,	/* the variable named by --consent-field */
 	NFIELDS
 };
 
@@ -73,6 +74,7 @@ struct lf {
 	char		 vid_cookie[64];	/* cookie name to take from
 						 * F_COOKIE, "" if none */
 	char		 uid_cookie[64];
+	char		 consent_cookie[64];
 	/* JSON: key names for each field ("" = not mapped). */
 	char		 jsonkey[NFIELDS][64];
 };
@@ -83,6 +85,7 @@ struct lf_opts {
 	const char	*uid_field;	/* default "cookie_uid" */
 	const char	**json_map;	/* "field=key" strings (borrowed) */
 	size_t		  njson_map;
+	const char	*consent_field;	/* NULL: none */
 };
 
 /* A field's value in the current line: a borrowed view. */

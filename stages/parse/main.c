@@ -19,6 +19,8 @@ static const char usage_text[] =
 "                        LogFormat string; default: guessed from the first line\n"
 "      --vid-field VAR   log variable holding the visitor cookie (cookie_vid)\n"
 "      --uid-field VAR   log variable holding the user id (cookie_uid)\n"
+"      --consent-field VAR  log variable holding ad consent (e.g.\n"
+"                        cookie_ad_consent): hits get consent true/false\n"
 "      --json-key VAR=KEY  JSON logs: KEY holds nginx variable VAR (repeatable)\n"
 "      --keep-bots       write bot hits too (kind \"bot\")\n"
 "      --keep-assets     write static asset hits too (kind \"asset\")\n"
@@ -37,13 +39,14 @@ static const char usage_text[] =
 "Exit status: 0 ok, 64 bad option or format, 65 too many rejects, 66 an\n"
 "input cannot be opened, 74 read or write error.\n";
 
-enum { O_VID = 256, O_UID, O_JSONKEY, O_KEEPBOTS, O_KEEPASSETS, O_PIXEL,
+enum { O_VID = 256, O_UID, O_CONSENT, O_JSONKEY, O_KEEPBOTS, O_KEEPASSETS, O_PIXEL,
 	O_ANON, O_BOTS, O_REJECTS, O_RATIO, O_MAXWARN, O_PROGRESS };
 
 static const struct option longopts[] = {
 	{ "format",		required_argument,	NULL, 'f' },
 	{ "vid-field",		required_argument,	NULL, O_VID },
 	{ "uid-field",		required_argument,	NULL, O_UID },
+	{ "consent-field",	required_argument,	NULL, O_CONSENT },
 	{ "json-key",		required_argument,	NULL, O_JSONKEY },
 	{ "keep-bots",		no_argument,		NULL, O_KEEPBOTS },
 	{ "keep-assets",	no_argument,		NULL, O_KEEPASSETS },
@@ -78,6 +81,7 @@ main(int argc, char *argv[])
 		case 'f': o.format = optarg; break;
 		case O_VID: o.lf.vid_field = optarg; break;
 		case O_UID: o.lf.uid_field = optarg; break;
+		case O_CONSENT: o.lf.consent_field = optarg; break;
 		case O_JSONKEY: strv_push(&o.lf.json_map, &o.lf.njson_map, optarg); break;
 		case O_KEEPBOTS: o.keep_bots = 1; break;
 		case O_KEEPASSETS: o.keep_assets = 1; break;

@@ -48,7 +48,9 @@ chit_make(void *mem, const struct hit *h, int device)
 	c->len = (uint32_t)chit_size(h);
 	c->ts = h->ts;
 	c->flags = (uint16_t)((h->uid.p ? CHIT_HAS_UID : 0) |
-	    (h->referrer.p ? CHIT_HAS_REF : 0));
+	    (h->referrer.p ? CHIT_HAS_REF : 0) |
+	    (h->consent == HIT_CONSENT_REFUSED ? CHIT_CONSENT_NO : 0) |
+	    (h->consent == HIT_CONSENT_GIVEN ? CHIT_CONSENT_YES : 0));
 	c->device = (uint8_t)device;
 	c->pad = 0;
 	for (i = 0; i < C_NFIELDS; i++) {

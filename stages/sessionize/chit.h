@@ -17,6 +17,8 @@ enum { C_VID, C_UID, C_METHOD, C_PATH, C_QUERY, C_REF, C_NFIELDS };
 
 #define CHIT_HAS_UID	0x01
 #define CHIT_HAS_REF	0x02
+#define CHIT_CONSENT_NO	0x04	/* the hit says: no ads consent */
+#define CHIT_CONSENT_YES 0x08
 
 struct chit {
 	uint32_t	 len;			/* whole record, header included */

@@ -84,10 +84,7 @@ hostset_add(struct hostset *h, const char *p, size_t n)
 	}
 	if (n == 0)
 		return;
-	if ((s = malloc(n + 1)) == NULL)
-		die(EX_OSERR, "out of memory");
-	memcpy(s, p, n);
-	s[n] = '\0';
+	s = xstrndup(p, n);
 	if (strstr(s, "{}")) {
 		h->pats = realloc(h->pats, (h->npats + 1) * sizeof *h->pats);
 		if (h->pats == NULL)

@@ -53,6 +53,8 @@ struct sess {
 	size_t		 vidlen;
 	struct buf	 uid;		/* latest uid, raw bytes */
 	int		 has_uid;
+	int		 consent;	/* of the latest hit with one: 0 none,
+					   CHIT_CONSENT_NO or _YES */
 	struct buf	 head;		/* encoded fixed fields */
 	uint32_t	 nhead;		/* key/value pairs in head */
 	struct buf	 pages;		/* encoded page entries */
@@ -386,7 +388,8 @@ close_sess(struct sessions *S, struct sess *s)
 		die(EX_OSERR, "out of memory");
 	memcpy(r.rec, s->vid, s->vidlen);
 	p = r.rec + s->vidlen;
-	p = mpw_map(p, 7 + s->has_uid + s->nhead);	/* type sid vid start end hits pages */
+	/* type sid vid start end hits pages, and the optional ones */
+	p = mpw_map(p, 7 + s->has_uid + (s->consent != 0) + s->nhead);
 	p = mpw_lit(p, "type");
 	p = mpw_lit(p, "session");
 	sid_of(s, sid);
@@ -397,6 +400,10 @@ close_sess(struct sessions *S, struct sess *s)
 	if (s->has_uid) {
 		p = mpw_lit(p, "uid");
 		p = mpw_str(p, s->uid.p, s->uid.len);
+	}
+	if (s->consent != 0) {
+		p = mpw_lit(p, "consent");
+		p = mpw_bool(p, s->consent == CHIT_CONSENT_YES);
 	}
 	p = mpw_lit(p, "start");
 	p = mpw_int(p, s->start);
@@ -498,6 +505,8 @@ add_hit(struct sessions *S, struct sess *s, const struct chit *h)
 		s->uid.len = u.len;
 		s->has_uid = 1;
 	}
+	if (h->flags & (CHIT_CONSENT_NO | CHIT_CONSENT_YES))
+		s->consent = h->flags & (CHIT_CONSENT_NO | CHIT_CONSENT_YES);
 	S->bytes += s->pages.cap + s->uid.cap - before;
 	fifo_push(S, s, h->ts);
 }
