@@ -70,7 +70,7 @@ check "nightly: a failing stage fails the run, names it and its status, and chan
 check "nightly: no input for the day is 66" \
     "$NIGHTLY -q -c $N/a.conf --day 2001-01-01 2>/dev/null; [ \$? -eq 66 ]"
 check "nightly: a bad config line is 64 and names the line" \
-    "printf 'format = combined\nbogus = 1\n' >$t/b.conf && $NIGHTLY -c $t/b.conf --day $day8 2>$t/bc.err; [ \$? -eq 64 ] && grep -q 'b.conf:2: no setting' $t/bc.err"
+    "printf 'format = combined\nbogus = 1\n' >$t/b.conf && $NIGHTLY -c $t/b.conf --day $day8 2>$t/bc.err; [ \$? -eq 64 ] && grep -q 'b.conf:2: no setting' $t/bc.err && { conf $N/k; echo 'keep = 1'; } >$t/k.conf && $NIGHTLY -c $t/k.conf --day $day8 2>$t/k.err; [ \$? -eq 64 ] && grep -q 'keep: at least 2' $t/k.err"
 
 # Killed in each stage in turn: the previous night stays published and
 # whole; the next run gives what an uninterrupted run gives.

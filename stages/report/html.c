@@ -98,7 +98,7 @@ head(struct wbuf *w, const struct report_in *in)
 {
 	char a[32], b[32];
 
-	time_format_iso(in->period->from, a);
+	time_format_iso(in->cust->now - (int64_t)in->cust->days * 86400000, a);
 	time_format_iso(in->cust->now, b);
 	a[10] = b[10] = '\0';
 	wbuf_puts(w, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n"
@@ -335,7 +335,7 @@ audiences(struct wbuf *w, const struct history *h)
 		for (k = 0; k < h->ndays; k++)
 			if (s->count[k] >= 0)
 				put(w, "%s%.1f,%.1f", pen++ ? " " : "",
-				    5 + dx * (double)k, 60 - 50.0 *
+				    5 + dx * (double)k, 60 - 45.0 *
 				    (double)s->count[k] / (double)max);
 		put(w, "\"/>\n<text x=\"5\" y=\"70\">%s</text><text x=\"245\" "
 		    "y=\"70\" text-anchor=\"end\">%s</text><text x=\"5\" "
