@@ -118,6 +118,14 @@ Test(timeparse, formats_iso) {
 	cr_assert_str_eq(buf, "2024-06-03T13:15:21.250Z");
 	time_format_iso(0, buf);
 	cr_assert_str_eq(buf, "1970-01-01T00:00:00.000Z");
+	time_format_iso(-1, buf);
+	cr_assert_str_eq(buf, "1969-12-31T23:59:59.999Z");
+	time_format_iso(951782400007LL, buf);		/* a leap day */
+	cr_assert_str_eq(buf, "2000-02-29T00:00:00.007Z");
+	time_format_iso(253402300799999LL, buf);
+	cr_assert_str_eq(buf, "9999-12-31T23:59:59.999Z");
+	time_format_iso(253402300800000LL, buf);	/* beyond 4 digits */
+	cr_assert_str_eq(buf, "10000-01-01T00:00:00.000Z");
 }
 
 Test(hash, fnv1a64_known_vectors) {

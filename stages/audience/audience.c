@@ -27,6 +27,7 @@
 #include "strset.h"
 
 #define DAY_MS		86400000LL
+#define LIST_CHUNK	(1 << 20)
 
 struct pbuy {
 	int64_t		 ts;
@@ -50,9 +51,15 @@ struct revs {			/* revenues of buyers, for a C_TOP */
 	size_t		 n, cap;
 };
 
-struct list {			/* an audience's members, as records */
+struct chunk {			/* a list's records, in chunks: a list
+				   that grows is never copied */
 	char		*buf;
 	size_t		 len, cap;
+};
+
+struct list {			/* an audience's members, as records */
+	struct chunk	*c;
+	size_t		 nc, capc;
 	size_t		 count;
 };
 
@@ -418,11 +425,25 @@ flatten_conditions(struct au *A)
 static char *
 list_room(struct list *l, size_t n)
 {
-	if (l->len + n > l->cap) {
-		l->cap = (l->len + n) * 2;
-		l->buf = xrealloc(l->buf, l->cap);
+	struct chunk *k = l->nc ? &l->c[l->nc - 1] : NULL;
+
+	if (k == NULL || k->len + n > k->cap) {
+		l->c = grow_array(l->c, &l->capc, l->nc, sizeof *l->c);
+		k = &l->c[l->nc++];
+		k->cap = n > LIST_CHUNK ? n : LIST_CHUNK;
+		k->buf = xrealloc(NULL, k->cap);
 	}
-	return l->buf + l->len;
+	return k->buf + k->len;
+}
+
+static void
+list_free(struct list *l)
+{
+	size_t k;
+
+	for (k = 0; k < l->nc; k++)
+		free(l->c[k].buf);
+	free(l->c);
 }
 
 static int
@@ -533,7 +554,7 @@ member(struct au *A, size_t ai, struct pview *v)
 			break;
 		}
 	}
-	l->len = (size_t)(o - l->buf);
+	l->c[l->nc - 1].len = (size_t)(o - l->c[l->nc - 1].buf);
 	l->count++;
 }
 
@@ -574,6 +595,7 @@ put_list(struct au *A, size_t ai, struct wbuf *w)
 	const struct aud *au = &A->o->spec->a[ai];
 	const struct list *l = &A->lists[ai];
 	int small = l->count < A->o->min_size;
+	size_t i;
 	char *o;
 
 	o = wbuf_reserve(w, 256 + MPW_STR_MAX(strlen(au->name)) +
@@ -598,8 +620,8 @@ put_list(struct au *A, size_t ai, struct wbuf *w)
 		o = mpw_bool(o, 1);
 	}
 	wbuf_commit(w, o);
-	if (l->len > 0)		/* an empty list has no buffer at all */
-		wbuf_write(w, l->buf, l->len);
+	for (i = 0; i < l->nc; i++)
+		wbuf_write(w, l->c[i].buf, l->c[i].len);
 	if (small && !A->o->quiet)
 		warnx("%s: %zu members, fewer than --min-size %zu: ad platforms "
 		    "may not serve it (marked too_small)", au->name, l->count,
@@ -673,7 +695,7 @@ au_run(const struct au_opts *o)
 		fputc('\n', stderr);
 	}
 	for (i = 0; i < o->spec->n; i++)
-		free(A.lists[i].buf);
+		list_free(&A.lists[i]);
 	free(A.lists);
 	for (i = 0; A.revs && i < A.ncond; i++)
 		free(A.revs[i].v);

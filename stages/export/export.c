@@ -68,6 +68,8 @@ struct ex {
 	uint32_t	*slot;		/* per CRM row: its hashed + 1, or 0 */
 	struct contact	*hashed;
 	size_t		 nhashed, caphashed;
+	char		*join;		/* a member's skus, joined */
+	size_t		 capjoin;
 	int		 status;
 	unsigned long long members, opted_out, no_contact, files;
 };
@@ -243,8 +245,9 @@ end_files(struct ex *X, int keep)
 			struct out *o = &X->out[f][opi];
 			unsigned no = o->file;
 
-			if ((opi == OPI_FULL) != (X->head->kind == LIST_FULL))
-				continue;	/* the other kind's files */
+			if ((opi == OPI_FULL) != (X->head->kind == LIST_FULL) ||
+			    !(X->o->formats & 1u << f))
+				continue;	/* not this export's files */
 
 			close_file(X, f, opi, keep);
 			for (;;) {
@@ -486,8 +489,7 @@ put_csv(struct ex *X, int opi, const struct list_member *m,
 	mpc_init(&c, m->skus, m->skusn);
 	if (m->skus != NULL && mpc_array(&c, &n) == 0) {
 		/* skus joined by |: quoted as one field if one needs it */
-		char *joined = NULL;
-		size_t len = 0, cap = 0;
+		size_t len = 0;
 
 		for (k = 0; k < n; k++) {
 			const char *s;
@@ -495,14 +497,14 @@ put_csv(struct ex *X, int opi, const struct list_member *m,
 
 			if (mpc_str(&c, &s, &sn) != 0)
 				break;
-			joined = grow_array(joined, &cap, len + sn + 1, 1);
+			X->join = grow_array(X->join, &X->capjoin,
+			    len + sn + 1, 1);
 			if (len > 0)
-				joined[len++] = '|';
-			memcpy(joined + len, s, sn);
+				X->join[len++] = '|';
+			memcpy(X->join + len, s, sn);
 			len += sn;
 		}
-		put_csv_field(w, joined ? joined : "", len);
-		free(joined);
+		put_csv_field(w, len ? X->join : "", len);
 	}
 	wbuf_putc(w, ',');
 	if (m->orders >= 0) {
@@ -630,6 +632,7 @@ export_run(const struct export_opts *o)
 	crm_free(&X.crm);
 	free(X.slot);
 	free(X.hashed);
+	free(X.join);
 	strset_free(X.optout);
 	return status;
 }

@@ -244,6 +244,15 @@ time_parse_w3c(const char *date, size_t dn, const char *time, size_t tn,
 	return 0;
 }
 
+static void
+put_digits(char *p, unsigned v, int n)
+{
+	while (n-- > 0) {
+		p[n] = (char)('0' + v % 10);
+		v /= 10;
+	}
+}
+
 void
 time_format_iso(int64_t ms, char *buf)
 {
@@ -253,9 +262,30 @@ time_format_iso(int64_t ms, char *buf)
 	int y;
 
 	civil_from_days(days, &y, &m, &d);
-	snprintf(buf, 32, "%04d-%02u-%02uT%02u:%02u:%02u.%03uZ", y, m, d,
-	    (unsigned)(rem / 3600000) % 24, (unsigned)(rem / 60000 % 60),
-	    (unsigned)(rem / 1000 % 60), (unsigned)(rem % 1000));
+	if (y < 0 || y > 9999) {
+		snprintf(buf, 32, "%04d-%02u-%02uT%02u:%02u:%02u.%03uZ", y, m,
+		    d, (unsigned)(rem / 3600000) % 24,
+		    (unsigned)(rem / 60000 % 60), (unsigned)(rem / 1000 % 60),
+		    (unsigned)(rem % 1000));
+		return;
+	}
+	/* By hand: exports write two per member, and snprintf is most of
+	 * their time. */
+	put_digits(buf, (unsigned)y, 4);
+	buf[4] = '-';
+	put_digits(buf + 5, m, 2);
+	buf[7] = '-';
+	put_digits(buf + 8, d, 2);
+	buf[10] = 'T';
+	put_digits(buf + 11, (unsigned)(rem / 3600000) % 24, 2);
+	buf[13] = ':';
+	put_digits(buf + 14, (unsigned)(rem / 60000 % 60), 2);
+	buf[16] = ':';
+	put_digits(buf + 17, (unsigned)(rem / 1000 % 60), 2);
+	buf[19] = '.';
+	put_digits(buf + 20, (unsigned)(rem % 1000), 3);
+	buf[23] = 'Z';
+	buf[24] = '\0';
 }
 
 int
