@@ -245,6 +245,11 @@ check "sessionize: the same sessions, byte for byte, time-ordered, merged or con
     "$SZ -q $W/ordered.hits >$t/o.sess 2>/dev/null && $SZ -q $W/concat.hits >$t/c.sess 2>$t/c.err && cmp $t/o.sess $W/merged.sess && cmp $t/c.sess $W/merged.sess"
 check "sessionize: concatenated server files fall back to a sort, and say so" \
     "$SZ $W/concat.hits 2>&1 >/dev/null | grep -q 'out of order beyond --max-disorder, sorting it'"
+for i in 1 2 3 4; do
+	cat "$W"/logs/access-s$i-* | $P -q 2>/dev/null >"$W/s$i.hits"
+done
+check "sessionize: each server's hits as an input of its own: merged by time, streamed, the same sessions" \
+    "$SZ --stream $W/s1.hits $W/s2.hits $W/s3.hits $W/s4.hits >$t/m4.sess 2>$t/m4.err && cmp $t/m4.sess $W/merged.sess && ! grep -q sort $t/m4.err"
 check "sessionize: far disorder through a pipe (spooled) and into -o (undone in place)" \
     "cat $W/concat.hits | $SZ -q >$t/cp.sess 2>/dev/null && cmp $t/cp.sess $W/merged.sess && cat $W/concat.hits | $SZ -q -o $t/co.sess && cmp $t/co.sess $W/merged.sess && $SZ -q -o $t/cf.sess $W/concat.hits && cmp $t/cf.sess $W/merged.sess"
 check "sessionize: --sort gives the same sessions" \

@@ -265,53 +265,112 @@ take_hit(struct sz *z, const struct hit *h, const char *name)
 	}
 }
 
+/* An input being read: its next hit decoded, waiting for its turn. */
+struct src {
+	struct mpr	 in;
+	const char	*name;
+	int		 fd;
+	int		 has;		/* h holds its next hit (used bytes) */
+	int		 done;
+	struct hit	 h;
+	size_t		 used;
+};
+
 /*
- * Hits are decoded in one pass over the input buffer (the common case);
- * anything else is framed and passed on as the bytes it came as.
+ * The next hit of an input into s->h, passing other records on as the
+ * bytes they came as. Hits are decoded in one pass over the input
+ * buffer (the common case); anything else is framed first.
  */
 static void
-read_input(struct sz *z, int fd, const char *name)
+src_next(struct sz *z, struct src *s)
 {
-	struct mpr in;
 	int r = 0;
 
-	mpr_init(&in, fd, name);
-	while ((z->status != EX_DATAERR || z->o->mode != SZ_STREAM) && !z->stop) {
+	while (!s->has && !s->done && !z->stop &&
+	    (z->status != EX_DATAERR || z->o->mode != SZ_STREAM)) {
 		const char *p, *rec, *t;
-		size_t avail, used, len, tn;
-		struct hit h;
+		size_t avail, len, tn;
 
-		p = mpr_window(&in, &avail);
-		r = avail ? hit_decode_prefix(p, avail, &h, &used) : MPC_SHORT;
+		p = mpr_window(&s->in, &avail);
+		r = avail ? hit_decode_prefix(p, avail, &s->h, &s->used) :
+		    MPC_SHORT;
 		if (r == MPC_SHORT) {
-			if ((r = mpr_more(&in)) > 0)
+			if ((r = mpr_more(&s->in)) > 0)
 				continue;
 			if (r == 0 && avail > 0)
-				r = mpr_truncated(&in);
+				r = mpr_truncated(&s->in);
+			s->done = 1;
 			break;
 		}
 		z->nrec++;
-		progress_tick(&z->prog, mpr_bytes(&in), z->nrec, &z->ticks);
+		progress_tick(&z->prog, mpr_bytes(&s->in), z->nrec, &z->ticks);
 		if (r == 0) {
-			mpr_consume(&in, used);
-			take_hit(z, &h, name);
-			continue;
-		}
-		if ((r = mpr_next(&in, &rec, &len)) <= 0)
+			s->has = 1;
 			break;
+		}
+		if ((r = mpr_next(&s->in, &rec, &len)) <= 0) {
+			s->done = 1;
+			break;
+		}
 		if (mpc_record_type(rec, len, &t, &tn) == 0 && tn == 3 &&
 		    memcmp(t, "hit", 3) == 0) {
 			if (z->nbad++ < 10)
 				warnx("%s: record %llu: hit without ts, vid, status "
-				    "or kind: skipped", name, z->nrec);
+				    "or kind: skipped", s->name, z->nrec);
 			continue;
 		}
 		wbuf_write(&z->pass, rec, len);		/* as it came */
 		z->npass++;
 	}
 	if (r < 0)
-		z->status = status_merge(z->status, in.status);
-	mpr_free(&in);
+		z->status = status_merge(z->status, s->in.status);
+}
+
+/*
+ * Several inputs are merged by time, hit by hit (the earliest next hit
+ * first; a tie goes to the input named first): each server's own log is
+ * in time order, so their merge is too, and streams. Inputs whose
+ * order goes beyond --max-disorder fall back to sorting as ever.
+ */
+static void
+read_inputs(struct sz *z, char *const *paths, size_t n, int again)
+{
+	struct src *v = calloc(n + 1, sizeof *v);
+	size_t i, k = 0;
+
+	if (v == NULL)
+		die(EX_OSERR, "out of memory");
+	for (i = 0; i < n; i++) {
+		if ((v[k].fd = input_open(paths[i], &v[k].name)) < 0) {
+			if (!again)
+				z->status = status_merge(z->status, EX_NOINPUT);
+			continue;
+		}
+		if (again && lseek(v[k].fd, 0, SEEK_SET) != 0)
+			die(EX_IOERR, "%s: cannot read it again:", v[k].name);
+		mpr_init(&v[k].in, v[k].fd, v[k].name);
+		k++;
+	}
+	for (;;) {
+		struct src *best = NULL;
+
+		for (i = 0; i < k; i++) {
+			src_next(z, &v[i]);
+			if (v[i].has && (best == NULL || v[i].h.ts < best->h.ts))
+				best = &v[i];
+		}
+		if (best == NULL || z->stop ||
+		    (z->status == EX_DATAERR && z->o->mode == SZ_STREAM))
+			break;
+		take_hit(z, &best->h, best->name);
+		mpr_consume(&best->in, best->used);
+		best->has = 0;
+	}
+	for (i = 0; i < k; i++) {
+		mpr_free(&v[i].in);
+		input_close(v[i].fd);
+	}
+	free(v);
 }
 
 static void
@@ -395,17 +454,7 @@ sz_run(char *const *paths, size_t npaths, struct wbuf *out,
 		z.S = sessions_new(&z.so, out);
 	}
 	progress_init(&z.prog, o->progress);
-	for (i = 0; i < npaths; i++) {
-		const char *name;
-		int fd = input_open(paths[i], &name);
-
-		if (fd < 0) {
-			z.status = status_merge(z.status, EX_NOINPUT);
-			continue;
-		}
-		read_input(&z, fd, name);
-		input_close(fd);
-	}
+	read_inputs(&z, paths, npaths, 0);
 	if (z.stop) {
 		/* Read the files again, into a spool, and sort that. */
 		z.stop = 0;
@@ -415,17 +464,7 @@ sz_run(char *const *paths, size_t npaths, struct wbuf *out,
 		if (ftruncate(z.passfd, 0) != 0 || lseek(z.passfd, 0, SEEK_SET) != 0)
 			die(EX_IOERR, "passed records: truncate:");
 		z.nrec = z.nhits = z.npages = z.nskip = z.npass = z.nbad = 0;
-		for (i = 0; i < npaths; i++) {
-			const char *name;
-			int fd = input_open(paths[i], &name);
-
-			if (fd < 0)
-				continue;
-			if (lseek(fd, 0, SEEK_SET) != 0)
-				die(EX_IOERR, "%s: cannot read it again:", name);
-			read_input(&z, fd, name);
-			input_close(fd);
-		}
+		read_inputs(&z, paths, npaths, 1);
 	}
 	progress_done(&z.prog);
 
