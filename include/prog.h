@@ -55,6 +55,9 @@ void	*xrealloc(void *p, size_t n);
 void	*grow_array(void *v, size_t *cap, size_t n, size_t size);
 /* strdup, or die with EX_OSERR. */
 char	*xstrdup(const char *s);
+/* Create directory dir if it is not there: EX_OK, or EX_CANTCREAT after
+ * a message ("DIR: cannot create WHAT: ..."). */
+int	output_dir(const char *dir, const char *what);
 /* The n bytes at s and a NUL, malloc'd (dies with EX_OSERR). */
 char	*xstrndup(const char *s, size_t n);
 /* A formatted string, malloc'd (dies with EX_OSERR). */

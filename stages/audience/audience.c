@@ -644,10 +644,8 @@ write_lists(struct au *A)
 			put_list(A, i, &w);
 		return wbuf_finish(&w, 0, "stdout");
 	}
-	if (mkdir(A->o->out, 0777) != 0 && errno != EEXIST) {
-		warnx("%s: cannot create:", A->o->out);
-		return EX_CANTCREAT;
-	}
+	if ((status = output_dir(A->o->out, "the lists' directory")) != 0)
+		return status;
 	for (i = 0; i < sp->n; i++) {
 		char *path = xasprintf("%s/%s.mp", A->o->out, sp->a[i].name);
 

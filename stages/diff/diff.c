@@ -438,10 +438,7 @@ diff_dirs(struct diff *D)
 	    &nnew);
 	int status = 0;
 
-	if (mkdir(o->out, 0777) != 0 && errno != EEXIST) {
-		warnx("%s: cannot create:", o->out);
-		status = EX_CANTCREAT;
-	}
+	status = output_dir(o->out, "the diffs' directory");
 	for (i = 0; status == 0 && i < nnew + nold; i++) {
 		const char *name = i < nnew ? new[i] : old[i - nnew];
 		char *op = path_join(o->old, name), *np = path_join(o->new,

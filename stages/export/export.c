@@ -614,10 +614,8 @@ export_run(const struct export_opts *o)
 
 	memset(&X, 0, sizeof X);
 	X.o = o;
-	if (mkdir(o->out, 0777) != 0 && errno != EEXIST) {
-		warnx("%s: cannot create:", o->out);
-		return EX_CANTCREAT;
-	}
+	if ((status = output_dir(o->out, "the exports' directory")) != 0)
+		return status;
 	if (o->crm != NULL)
 		crm_load(&X.crm, o->crm);
 	X.optout = strset_lines(o->opt_out);

@@ -6,6 +6,7 @@
 #include "timeparse.h"
 
 #include <errno.h>
+#include <sys/stat.h>
 #include <malloc.h>
 #include <fcntl.h>
 #include <math.h>
@@ -59,6 +60,16 @@ xstrdup(const char *s)
 	if (d == NULL)
 		die(EX_OSERR, "out of memory");
 	return d;
+}
+
+int
+output_dir(const char *dir, const char *what)
+{
+	if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
+		warnx("%s: cannot create %s:", dir, what);
+		return EX_CANTCREAT;
+	}
+	return EX_OK;
 }
 
 char *

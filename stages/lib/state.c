@@ -416,9 +416,7 @@ state_lock(const char *dir, int *status)
 	char *path;
 	int fd;
 
-	if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
-		warnx("%s: cannot create state directory:", dir);
-		*status = EX_CANTCREAT;
+	if ((*status = output_dir(dir, "the state directory")) != 0) {
 		return -1;
 	}
 	path = path_join(dir, "LOCK");
@@ -463,10 +461,8 @@ state_writer_open(struct state_writer *sw, const struct state *old,
 	sw->generation = old->generation + 1;
 	sw->level = base ? 0 : old->nlevels;
 	sw->nshards = base ? nshards : old->nshards;
-	if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
-		warnx("%s: cannot create state directory:", dir);
+	if (output_dir(dir, "the state directory") != 0)
 		return EX_CANTCREAT;
-	}
 	sw->dir = xstrdup(dir);
 	sw->dict = dict;
 	sw->out = calloc(sw->nshards, sizeof *sw->out);
