@@ -114,6 +114,10 @@ void	vidhist_add_session(struct vidhist *, const struct sess *,
 	    struct strtab *dict);
 void	vidhist_add_buy(struct vidhist *, const struct sess_buy *,
 	    struct strtab *pool, struct strtab *dict);
+/* h's words, numbers in the dictionary from[] (a state's), made
+ * numbers in to: for a vid moving to a state with another dictionary. */
+void	vidhist_rewords(struct vidhist *h, const struct sv *from,
+	    struct strtab *to);
 /* h's history added to d's (the same vid). */
 void	vidhist_merge(struct vidhist *d, const struct vidhist *h);
 

@@ -191,6 +191,36 @@ person_take(struct person *p, struct vidhist *h)
 	memset(h, 0, sizeof *h);
 }
 
+/* A word of another dictionary, in this one. */
+static uint32_t
+reword(uint32_t w, const struct sv *from, struct strtab *to)
+{
+	return strtab_intern(to, from[w].p, from[w].n, NULL);
+}
+
+void
+vidhist_rewords(struct vidhist *h, const struct sv *from, struct strtab *to)
+{
+	uint32_t i;
+
+	for (i = 0; i < h->ntouch; i++) {
+		struct touch *t = &h->touch[i];
+
+		t->channel = reword(t->channel, from, to);
+		t->source = reword(t->source, from, to);
+		t->medium = reword(t->medium, from, to);
+		t->campaign = reword(t->campaign, from, to);
+	}
+	for (i = 0; i < h->nviewed; i++)
+		h->viewed[i].word = reword(h->viewed[i].word, from, to);
+	for (i = 0; i < h->ncarted; i++)
+		h->carted[i].word = reword(h->carted[i].word, from, to);
+	for (i = 0; i < h->nstages; i++)
+		h->stages[i].word = reword(h->stages[i].word, from, to);
+	for (i = 0; i < h->nbuys; i++)
+		h->buys[i].currency = reword(h->buys[i].currency, from, to);
+}
+
 /* ---- adding ---- */
 
 static uint32_t

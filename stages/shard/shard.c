@@ -1,0 +1,341 @@
+/*
+ * shard.c - hits to shards by person.
+ *
+ * A hit's shard is XXH3-64 of its person's key modulo the shard count
+ * (state_shard_of, as the state's own files). The person of a vid is
+ * known only once the night is read: the uid of its latest hit that
+ * makes sessions and carries one; else the uid person the state keeps
+ * it in; else the vid itself (DESIGN.md's identity). So the input is
+ * read twice: first for those links (a table of tonight's vids, joined
+ * with the state's persons streamed past it), then to route each hit.
+ * Input that cannot be read twice (stdin, a pipe) is spooled to a file
+ * in the output directory first.
+ */
+#include "shard.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "hit.h"
+#include "mpc.h"
+#include "prog.h"
+#include "records.h"
+#include "state.h"
+#include "wbuf.h"
+
+struct sh {
+	const struct shard_opts	*o;
+	struct night		 night;
+	struct wbuf		*out;		/* per shard */
+	uint64_t		*count;		/* hits per shard */
+	struct wbuf		 spool;
+	int			 spooling;
+	unsigned long long	 nhits, nother, nbad, nlinked;
+};
+
+/* ---- pass 1: tonight's links ---- */
+
+static struct svid *
+vid_of(struct night *n, const struct span *vid)
+{
+	int added;
+	uint32_t v = strtab_intern(n->vids, vid->p, vid->len, &added);
+
+	if (added) {
+		n->v = grow_array(n->v, &n->cap, v, sizeof *n->v);
+		n->v[v].uid = STRTAB_NONE;
+		n->v[v].from = -1;
+	}
+	return &n->v[v];
+}
+
+/*
+ * The hits that make sessions (revisit-sessionize's: page hits with a
+ * method and status 200-399) give links. A session's uid is its latest
+ * hit's that has one, and a vid's link its latest such session's: the
+ * uid of its latest hit with one. Two uids in the same millisecond: the
+ * greater one, so that the answer does not depend on input order.
+ */
+static void
+see(struct sh *S, const struct hit *h)
+{
+	struct svid *v = vid_of(&S->night, &h->vid);
+	uint32_t u;
+
+	if (h->kind != HIT_PAGE || h->status < 200 || h->status > 399 ||
+	    h->method.p == NULL)
+		return;
+	if (h->ts > S->night.latest)
+		S->night.latest = h->ts;
+	if (h->uid.p == NULL || h->uid.len == 0 ||
+	    (v->uid != STRTAB_NONE && h->ts < v->uid_ts))
+		return;
+	u = strtab_intern(S->night.uids, h->uid.p, h->uid.len, NULL);
+	if (v->uid != STRTAB_NONE && h->ts == v->uid_ts && u != v->uid) {
+		size_t an, bn;
+		const char *a = strtab_str(S->night.uids, u, &an);
+		const char *b = strtab_str(S->night.uids, v->uid, &bn);
+		int c = memcmp(a, b, an < bn ? an : bn);
+
+		if (c < 0 || (c == 0 && an < bn))
+			return;
+	}
+	v->uid = u;
+	v->uid_ts = h->ts;
+}
+
+static void
+pass1(void *arg, const char *rec, size_t len, const struct records *r)
+{
+	struct sh *S = arg;
+	struct hit h;
+
+	if (S->spooling)
+		wbuf_write(&S->spool, rec, len);
+	if (hit_decode(rec, len, &h) == 0) {
+		see(S, &h);
+		return;
+	}
+	(void)r;
+}
+
+/* ---- between the passes: each vid's shard ---- */
+
+static void
+settle(struct sh *S)
+{
+	struct night *n = &S->night;
+	size_t i, nv = strtab_count(n->vids);
+
+	for (i = 0; i < nv; i++) {
+		struct svid *v = &n->v[i];
+		struct sv key;
+
+		if (v->uid != STRTAB_NONE) {
+			key.p = strtab_str(n->uids, v->uid, &key.n);
+			S->nlinked++;
+		} else if (v->state_uid.n) {
+			key = v->state_uid;
+		} else {
+			key.p = strtab_str(n->vids, (uint32_t)i, &key.n);
+		}
+		v->to = (uint32_t)state_shard_of(key, S->o->n);
+	}
+}
+
+/* ---- pass 2: routing ---- */
+
+static void
+pass2(void *arg, const char *rec, size_t len, const struct records *r)
+{
+	struct sh *S = arg;
+	struct hit h;
+	size_t k = 0;
+
+	if (hit_decode(rec, len, &h) == 0) {
+		k = S->night.v[strtab_find(S->night.vids, h.vid.p,
+		    h.vid.len)].to;
+		S->nhits++;
+	} else {
+		const char *t;
+		size_t tn;
+
+		/* Other records (and damaged hits: the stage that reads
+		 * them names them) go with shard 0. */
+		if (mpc_record_type(rec, len, &t, &tn) == 0 && tn == 3 &&
+		    memcmp(t, "hit", 3) == 0 && S->nbad++ < 10)
+			warnx("%s: record %llu: a hit without ts, vid, status "
+			    "or kind: sent to shard 0", r->name,
+			    (unsigned long long)r->nrec);
+		S->nother++;
+	}
+	S->count[k]++;
+	wbuf_write(&S->out[k], rec, len);
+}
+
+/* Whether every input can be read a second time. */
+static int
+rereadable(char *const *paths, size_t npaths)
+{
+	struct stat st;
+	size_t i;
+
+	if (npaths == 0)
+		return 0;
+	for (i = 0; i < npaths; i++)
+		if (strcmp(paths[i], "-") == 0 || stat(paths[i], &st) != 0 ||
+		    !S_ISREG(st.st_mode))
+			return 0;
+	return 1;
+}
+
+static int
+open_outputs(struct sh *S)
+{
+	size_t k;
+
+	S->out = calloc(S->o->n, sizeof *S->out);
+	S->count = calloc(S->o->n, sizeof *S->count);
+	if (S->out == NULL || S->count == NULL)
+		die(EX_OSERR, "out of memory");
+	for (k = 0; k < S->o->n; k++) {
+		char *path = xasprintf("%s/hits-%zu.mp", S->o->out, k);
+
+		if (wbuf_open_atomic(&S->out[k], path) != 0) {
+			warnx("%s: cannot create:", path);
+			free(path);
+			while (k-- > 0)
+				wbuf_close(&S->out[k], 0);
+			return EX_CANTCREAT;
+		}
+		free(path);
+	}
+	return 0;
+}
+
+static int
+close_outputs(struct sh *S, int commit)
+{
+	size_t k;
+	int status = 0;
+
+	for (k = 0; k < S->o->n; k++) {
+		int e = wbuf_close(&S->out[k], commit && status == 0);
+
+		if (e != 0 && status == 0) {
+			errno = e;
+			warnx("%s/hits-%zu.mp: write error:", S->o->out, k);
+			status = EX_IOERR;
+		}
+	}
+	return status;
+}
+
+/* The night's end, for every shard's stages to agree on (--now). */
+static int
+write_now(const struct sh *S, int64_t now)
+{
+	char *path = xasprintf("%s/now", S->o->out);
+	struct wbuf w;
+	char line[32];
+	int e;
+
+	if (wbuf_open_atomic(&w, path) != 0) {
+		warnx("%s: cannot create:", path);
+		free(path);
+		return EX_CANTCREAT;
+	}
+	snprintf(line, sizeof line, "%lld\n", (long long)now);
+	wbuf_puts(&w, line);
+	if ((e = wbuf_close(&w, 1)) != 0) {
+		errno = e;
+		warnx("%s: write error:", path);
+	}
+	free(path);
+	return e ? EX_IOERR : 0;
+}
+
+static int
+spool_open(struct sh *S, char **path)
+{
+	int fd;
+
+	*path = xasprintf("%s/.spool-%ld", S->o->out, (long)getpid());
+	if ((fd = open(*path, O_RDWR | O_CREAT | O_TRUNC, 0600)) < 0) {
+		warnx("%s: cannot create:", *path);
+		return EX_CANTCREAT;
+	}
+	wbuf_init(&S->spool, fd);
+	S->spooling = 1;
+	return 0;
+}
+
+static void
+report(const struct sh *S, unsigned long long moved)
+{
+	uint64_t lo = UINT64_MAX, hi = 0;
+	size_t k;
+
+	for (k = 0; k < S->o->n; k++) {
+		lo = S->count[k] < lo ? S->count[k] : lo;
+		hi = S->count[k] > hi ? S->count[k] : hi;
+	}
+	fprintf(stderr, "%s: %llu hits of %zu vids (%llu linked to a uid "
+	    "tonight) to %zu shards (%llu to %llu each), %llu other records "
+	    "to shard 0; %llu devices moved to another shard's state\n",
+	    prog_name, S->nhits, strtab_count(S->night.vids), S->nlinked,
+	    S->o->n, (unsigned long long)lo, (unsigned long long)hi,
+	    S->nother, moved);
+}
+
+int
+shard_run(char *const *paths, size_t npaths, const struct shard_opts *o)
+{
+	struct sh S;
+	struct records in;
+	struct shard_states *ss = NULL;
+	char *spool = NULL, *spool_arg[1];
+	unsigned long long moved = 0;
+	int64_t now;
+	int status;
+
+	memset(&S, 0, sizeof S);
+	S.o = o;
+	S.night.vids = strtab_new();
+	S.night.uids = strtab_new();
+	if ((status = output_dir(o->out, "the shards' directory")) != 0)
+		return status;
+	if (!rereadable(paths, npaths) && (status = spool_open(&S, &spool)))
+		return status;
+	status = records_each(paths, npaths, o->progress, pass1, &S, &in);
+	if (S.spooling) {
+		int fd = S.spool.fd, e = wbuf_close(&S.spool, 0);
+
+		if ((e != 0) | (close(fd) != 0)) {
+			warnx("%s: write error:", spool);
+			status = status_merge(status, EX_IOERR);
+		}
+		spool_arg[0] = spool;
+		paths = spool_arg;
+		npaths = 1;
+	}
+	/* Half a night would put persons in the wrong shards: stop. */
+	if (status != 0)
+		warnx("%s: nothing written: the input was not read whole",
+		    o->out);
+	if (status == 0 && o->state &&
+	    (ss = shard_states_open(o->state, o->n, &status)) != NULL)
+		status = shard_states_links(ss, &S.night);
+	if (status == 0)
+		settle(&S);
+	if (status == 0 && ss)
+		status = shard_states_move(ss, &S.night, &moved);
+	if (status == 0 && (status = open_outputs(&S)) == 0) {
+		status = records_each(paths, npaths, 0, pass2, &S, &in);
+		status = status_merge(status, close_outputs(&S, status == 0));
+	}
+	now = S.night.latest;
+	if (ss && shard_states_now(ss) > now)
+		now = shard_states_now(ss);
+	if (status == 0)
+		status = write_now(&S, now);
+	if (status == 0 && !o->quiet)
+		report(&S, moved);
+	if (ss)
+		shard_states_close(ss);
+	if (spool) {
+		unlink(spool);
+		free(spool);
+	}
+	free(S.out);
+	free(S.count);
+	free(S.night.v);
+	strtab_free(S.night.vids);
+	strtab_free(S.night.uids);
+	return status;
+}
