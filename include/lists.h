@@ -18,6 +18,7 @@ enum member_op { OP_ADD, OP_REMOVE };
 struct list_head {
 	enum list_kind	 kind;
 	char		*name;		/* the audience (owned) */
+	char		*definition;	/* full lists: the rule (owned) */
 	int64_t		 generated_at;
 	int64_t		 previous;	/* diff: the old list's, 0 if none */
 	int64_t		 membership_days;
@@ -65,5 +66,9 @@ int	list_open(struct list_reader *, const char *path);
  */
 int	list_next(struct list_reader *, struct list_member *m);
 void	list_close(struct list_reader *);
+
+/* A full list's header record (schemas/audience.md) to w. */
+struct wbuf;
+void	list_header_put(struct wbuf *, const struct list_head *);
 
 #endif

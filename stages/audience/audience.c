@@ -20,6 +20,7 @@
 #include <strings.h>
 #include <sys/stat.h>
 
+#include "lists.h"
 #include "mpk.h"
 #include "person.h"
 #include "prog.h"
@@ -44,11 +45,6 @@ struct pview {
 	struct event	*viewed, *carted;	/* distinct skus */
 	size_t		 nsess, nbuys, nviewed, ncarted;
 	size_t		 capsess, capbuys, capviewed, capcarted;
-};
-
-struct revs {			/* revenues of buyers, for a C_TOP */
-	double		*v;
-	size_t		 n, cap;
 };
 
 struct chunk {			/* a list's records, in chunks: a list
@@ -377,12 +373,18 @@ thresholds(struct au *A)
 
 	for (k = 0; k < A->ncond; k++)
 		any |= A->cond[k]->kind == C_TOP;
-	if (!any)
+	if (!any && !A->o->ranks_out)
 		return 0;
-	if ((A->revs = calloc(A->ncond, sizeof *A->revs)) == NULL)
+	if ((A->revs = calloc(A->ncond + 1, sizeof *A->revs)) == NULL)
 		die(EX_OSERR, "out of memory");
-	if ((r = state_each(&A->st, 1, collect_revenue, A)) != 0)
+	for (k = 0; k < A->o->nranks; k++)
+		if ((r = ranks_read(A->o->ranks[k], A->revs, A->ncond)) != 0)
+			return r;
+	if (A->o->nranks == 0 &&
+	    (r = state_each(&A->st, 1, collect_revenue, A)) != 0)
 		return r;
+	if (A->o->ranks_out)
+		return ranks_write(A->o->ranks_out, A->revs, A->ncond);
 	for (k = 0; k < A->ncond; k++) {
 		struct revs *rv = &A->revs[k];
 		size_t want;
@@ -595,31 +597,16 @@ put_list(struct au *A, size_t ai, struct wbuf *w)
 	const struct aud *au = &A->o->spec->a[ai];
 	const struct list *l = &A->lists[ai];
 	int small = l->count < A->o->min_size;
+	struct list_head h = { 0 };
 	size_t i;
-	char *o;
 
-	o = wbuf_reserve(w, 256 + MPW_STR_MAX(strlen(au->name)) +
-	    MPW_STR_MAX(strlen(au->definition)));
-	o = mpw_map(o, 7 + small);
-	o = mpw_lit(o, "type");
-	o = mpw_lit(o, "audience");
-	o = mpw_lit(o, "name");
-	o = mpw_str(o, au->name, strlen(au->name));
-	o = mpw_lit(o, "schema");
-	o = mpw_int(o, 1);
-	o = mpw_lit(o, "generated_at");
-	o = mpw_int(o, A->now);
-	o = mpw_lit(o, "membership_days");
-	o = mpw_int(o, au->membership / DAY_MS);
-	o = mpw_lit(o, "count");
-	o = mpw_int(o, (int64_t)l->count);
-	o = mpw_lit(o, "definition");
-	o = mpw_str(o, au->definition, strlen(au->definition));
-	if (small) {
-		o = mpw_lit(o, "too_small");
-		o = mpw_bool(o, 1);
-	}
-	wbuf_commit(w, o);
+	h.name = (char *)au->name;
+	h.definition = (char *)au->definition;
+	h.generated_at = A->now;
+	h.membership_days = au->membership / DAY_MS;
+	h.count = l->count;
+	h.too_small = small;
+	list_header_put(w, &h);
 	for (i = 0; i < l->nc; i++)
 		wbuf_write(w, l->c[i].buf, l->c[i].len);
 	if (small && !A->o->quiet)
@@ -680,11 +667,11 @@ au_run(const struct au_opts *o)
 		die(EX_OSERR, "out of memory");
 	flatten_conditions(&A);
 	status = thresholds(&A);
-	if (status == 0)
+	if (status == 0 && !o->ranks_out)
 		status = state_each(&A.st, 0, person, &A);
-	if (status == 0)
+	if (status == 0 && !o->ranks_out)
 		status = write_lists(&A);
-	if (status == 0 && !o->quiet) {
+	if (status == 0 && !o->quiet && !o->ranks_out) {
 		fprintf(stderr, "%s: %llu persons (%llu opted out):", prog_name,
 		    A.persons, A.excluded);
 		for (i = 0; i < o->spec->n; i++)

@@ -25,6 +25,12 @@ static const char usage_text[] =
 "                         no list\n"
 "  --min-size N           warn about and mark (too_small) lists with fewer\n"
 "                         members (100)\n"
+"  --ranks-out FILE       write only what \"top N%\" conditions rank (the\n"
+"                         revenues of this state's buyers) to FILE: one\n"
+"                         shard of a sharded state\n"
+"  --ranks FILE           rank among the revenues of these files (every\n"
+"                         shard's --ranks-out; repeatable) instead of\n"
+"                         this state's alone\n"
 "  --print-rules          print the shipped definitions and exit\n"
 "  -q, --quiet            no summary line\n"
 "  -h, --help             this help;  -V, --version  the version\n"
@@ -32,7 +38,8 @@ static const char usage_text[] =
 "Exit status: 0 ok, 64 bad option or definitions, 65 a damaged state,\n"
 "66 the state cannot be opened, 73 a list cannot be created, 74 I/O.\n";
 
-enum { O_STATE = 256, O_NOW, O_OPTOUT, O_MIN, O_PRINT };
+enum { O_STATE = 256, O_NOW, O_OPTOUT, O_MIN, O_PRINT, O_RANKS_OUT,
+    O_RANKS };
 
 static const struct option longopts[] = {
 	{ "state",		required_argument,	NULL, O_STATE },
@@ -42,6 +49,8 @@ static const struct option longopts[] = {
 	{ "opt-out",		required_argument,	NULL, O_OPTOUT },
 	{ "min-size",		required_argument,	NULL, O_MIN },
 	{ "print-rules",	no_argument,		NULL, O_PRINT },
+	{ "ranks-out",		required_argument,	NULL, O_RANKS_OUT },
+	{ "ranks",		required_argument,	NULL, O_RANKS },
 	{ "quiet",		no_argument,		NULL, 'q' },
 	{ "help",		no_argument,		NULL, 'h' },
 	{ "version",		no_argument,		NULL, 'V' },
@@ -77,6 +86,8 @@ main(int argc, char *argv[])
 			fwrite(revisit_data_audiences, 1,
 			    revisit_data_audiences_len, stdout);
 			return EX_OK;
+		case O_RANKS_OUT: o.ranks_out = optarg; break;
+		case O_RANKS: strv_push(&o.ranks, &o.nranks, optarg); break;
 		case 'q': o.quiet = 1; break;
 		case 'h': usage_exit(usage_text, EX_OK);
 		case 'V': print_version();
@@ -95,5 +106,6 @@ main(int argc, char *argv[])
 	o.spec = sp;
 	status = au_run(&o);
 	spec_free(sp);
+	free(o.ranks);
 	return status;
 }

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mpk.h"
 #include "prog.h"
 
 int
@@ -26,6 +27,7 @@ void
 list_close(struct list_reader *r)
 {
 	free(r->head.name);
+	free(r->head.definition);
 	mpr_free(&r->in);
 	input_close(r->fd);
 }
@@ -57,8 +59,8 @@ list_ended(struct list_reader *r)
 
 /* The fields of a record that lists need. */
 struct fields {
-	const char	*type, *name, *audience, *id, *id_type, *op;
-	size_t		 typen, namen, audiencen, idn, id_typen, opn;
+	const char	*type, *name, *audience, *id, *id_type, *op, *def;
+	size_t		 typen, namen, audiencen, idn, id_typen, opn, defn;
 	int64_t		 count, generated_at, previous, membership_days;
 	int64_t		 added, removed;
 	int		 has_count, has_gen, has_days, too_small;
@@ -112,6 +114,8 @@ fields(const char *rec, size_t len, struct fields *f)
 			r = mpc_str(&c, &f->id_type, &f->id_typen);
 		else if (KEY("op"))
 			r = mpc_str(&c, &f->op, &f->opn);
+		else if (KEY("definition"))
+			r = mpc_str(&c, &f->def, &f->defn);
 		else if (KEY("count"))
 			r = mpc_int(&c, &f->count), f->has_count = !r;
 		else if (KEY("generated_at"))
@@ -158,11 +162,13 @@ header(struct list_reader *r, const struct fields *f, enum list_kind kind)
 	if (list_ended(r) != 0)
 		return -1;
 	free(h->name);
+	free(h->definition);
 	memset(h, 0, sizeof *h);
 	h->kind = kind;
 	if (name == NULL || n == 0)
 		return bad(r, "a list header without its audience's name");
 	h->name = xstrndup(name, n);
+	h->definition = xstrndup(f->def ? f->def : "", f->defn);
 	if (!f->has_count || f->count < 0)
 		return bad(r, "a list header without a member count");
 	if (!f->has_gen)
@@ -247,4 +253,32 @@ list_next(struct list_reader *r, struct list_member *m)
 		if (IS(f.type, f.typen, "member"))
 			return member(r, &f, rec, len, m);
 	}
+}
+
+void
+list_header_put(struct wbuf *w, const struct list_head *h)
+{
+	size_t nn = strlen(h->name), dn = strlen(h->definition);
+	char *o = wbuf_reserve(w, 256 + MPW_STR_MAX(nn) + MPW_STR_MAX(dn));
+
+	o = mpw_map(o, 7 + (h->too_small != 0));
+	o = mpw_lit(o, "type");
+	o = mpw_lit(o, "audience");
+	o = mpw_lit(o, "name");
+	o = mpw_str(o, h->name, nn);
+	o = mpw_lit(o, "schema");
+	o = mpw_int(o, 1);
+	o = mpw_lit(o, "generated_at");
+	o = mpw_int(o, h->generated_at);
+	o = mpw_lit(o, "membership_days");
+	o = mpw_int(o, h->membership_days);
+	o = mpw_lit(o, "count");
+	o = mpw_int(o, (int64_t)h->count);
+	o = mpw_lit(o, "definition");
+	o = mpw_str(o, h->definition, dn);
+	if (h->too_small) {
+		o = mpw_lit(o, "too_small");
+		o = mpw_bool(o, 1);
+	}
+	wbuf_commit(w, o);
 }

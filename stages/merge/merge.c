@@ -1,0 +1,233 @@
+/*
+ * merge.c - each audience's lists from the shards, merged.
+ *
+ * Every shard's list is in person order (the state's: key bytes, a uid
+ * before a vid of the same bytes) and holds only that shard's persons,
+ * so the merged list is the k-way merge of the shards' member records,
+ * copied as their bytes, under one header whose count is their sum:
+ * byte for byte what revisit-audience writes from one state.
+ */
+#include "merge.h"
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lists.h"
+#include "person.h"
+#include "prog.h"
+#include "wbuf.h"
+
+struct in {
+	struct list_reader	 r;
+	struct list_member	 m;
+	int			 have;		/* m is the next member */
+	int			 open;
+};
+
+static int
+member_cmp(const struct list_member *a, const struct list_member *b)
+{
+	struct sv x = { a->id, a->idn }, y = { b->id, b->idn };
+
+	return person_key_cmp(x, a->is_uid, y, b->is_uid);
+}
+
+/* The next member of in: 1, 0 at the list's end, -1 after a message
+ * (the caller checks the order). */
+static int
+advance(struct in *in)
+{
+	int k = list_next(&in->r, &in->m);
+
+	in->have = 0;
+	if (k < 0)
+		return -1;
+	if (k == LIST_HEAD) {
+		warnx("%s: more than one list in a file", in->r.name);
+		in->r.status = EX_DATAERR;
+		return -1;
+	}
+	if (k == 0)
+		return 0;
+	in->have = 1;
+	return 1;
+}
+
+static int
+same_list(const struct list_head *a, const struct list_head *b)
+{
+	return a->kind == LIST_FULL && b->kind == LIST_FULL &&
+	    strcmp(a->name, b->name) == 0 &&
+	    a->generated_at == b->generated_at &&
+	    a->membership_days == b->membership_days &&
+	    strcmp(a->definition, b->definition) == 0;
+}
+
+/* One audience: dirs[i]/name merged into out/name. */
+static int
+merge_one(const struct merge_opts *o, const char *name, size_t *count)
+{
+	struct in *in = calloc(o->ndirs, sizeof *in);
+	struct list_head h;
+	struct wbuf w;
+	char *path = NULL, *last = NULL;
+	size_t i, lastn = 0;
+	int last_uid = 0, status = 0, k;
+
+	if (in == NULL)
+		die(EX_OSERR, "out of memory");
+	memset(&h, 0, sizeof h);
+	for (i = 0; i < o->ndirs && status == 0; i++) {
+		char *p = path_join(o->dirs[i], name);
+
+		if (list_open(&in[i].r, p) != 0) {
+			status = EX_NOINPUT;
+		} else {
+			in[i].open = 1;
+			k = list_next(&in[i].r, &in[i].m);
+			if (k != LIST_HEAD) {
+				if (k == 0 || k == LIST_MEMBER)
+					warnx("%s: no list header", p);
+				status = k < 0 ? in[i].r.status : EX_DATAERR;
+			} else if (i > 0 && !same_list(&in[0].r.head,
+			    &in[i].r.head)) {
+				warnx("%s: another night's or rule's list than "
+				    "%s/%s", p, o->dirs[0], name);
+				status = EX_DATAERR;
+			} else {
+				h.count += in[i].r.head.count;
+			}
+		}
+		free(p);
+	}
+	for (i = 0; i < o->ndirs && status == 0; i++)
+		if (advance(&in[i]) < 0)
+			status = in[i].r.status;
+	if (status == 0) {
+		path = path_join(o->out, name);
+		if (wbuf_open_atomic(&w, path) != 0) {
+			warnx("%s: cannot create:", path);
+			status = EX_CANTCREAT;
+			free(path);
+			path = NULL;
+		}
+	}
+	if (status == 0) {
+		h.kind = LIST_FULL;
+		h.name = in[0].r.head.name;
+		h.definition = in[0].r.head.definition;
+		h.generated_at = in[0].r.head.generated_at;
+		h.membership_days = in[0].r.head.membership_days;
+		h.too_small = h.count < o->min_size;
+		list_header_put(&w, &h);
+	}
+	while (status == 0) {
+		size_t best = o->ndirs;
+		struct in *b;
+
+		for (i = 0; i < o->ndirs; i++)
+			if (in[i].have && (best == o->ndirs ||
+			    member_cmp(&in[i].m, &in[best].m) < 0))
+				best = i;
+		if (best == o->ndirs)
+			break;
+		b = &in[best];
+		if (last) {
+			struct list_member prev = { 0 };
+
+			prev.id = last;
+			prev.idn = lastn;
+			prev.is_uid = last_uid;
+			if (member_cmp(&prev, &b->m) >= 0) {
+				warnx("%s/%s: member %.*s out of person order, "
+				    "or in two shards", o->dirs[best], name,
+				    (int)b->m.idn, b->m.id);
+				status = EX_DATAERR;
+				break;
+			}
+		}
+		free(last);
+		last = xstrndup(b->m.id, b->m.idn);
+		lastn = b->m.idn;
+		last_uid = b->m.is_uid;
+		wbuf_write(&w, b->m.rec, b->m.len);
+		if (advance(b) < 0)
+			status = b->r.status;
+	}
+	if (path) {
+		status = wbuf_finish(&w, status, path);
+		free(path);
+	}
+	for (i = 0; i < o->ndirs; i++)
+		if (in[i].open)
+			list_close(&in[i].r);
+	free(in);
+	free(last);
+	*count = h.count;
+	return status;
+}
+
+static int
+name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The lists of the first shard's directory, by name. */
+static char **
+list_names(const char *dir, size_t *n)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	char **v = NULL;
+	size_t cap = 0;
+
+	*n = 0;
+	if (d == NULL) {
+		warnx("%s: cannot open:", dir);
+		return NULL;
+	}
+	while ((e = readdir(d)) != NULL) {
+		size_t l = strlen(e->d_name);
+
+		if (e->d_name[0] == '.' || l < 4 ||
+		    strcmp(e->d_name + l - 3, ".mp") != 0)
+			continue;
+		v = grow_array(v, &cap, *n, sizeof *v);
+		v[(*n)++] = xstrdup(e->d_name);
+	}
+	closedir(d);
+	if (*n > 1)
+		qsort(v, *n, sizeof *v, name_cmp);
+	return v ? v : calloc(1, sizeof *v);
+}
+
+int
+merge_run(const struct merge_opts *o)
+{
+	size_t n, i, count;
+	char **names = list_names(o->dirs[0], &n);
+	int status;
+
+	if (names == NULL)
+		return EX_NOINPUT;
+	if ((status = output_dir(o->out, "the merged lists' directory")))
+		return status;
+	if (!o->quiet)
+		fprintf(stderr, "%s: %zu shards:", prog_name, o->ndirs);
+	for (i = 0; i < n; i++) {
+		int r = merge_one(o, names[i], &count);
+
+		status = status_merge(status, r);
+		if (!o->quiet && r == 0)
+			fprintf(stderr, "%s %.*s %zu", i ? "," : "",
+			    (int)(strlen(names[i]) - 3), names[i], count);
+		free(names[i]);
+	}
+	if (!o->quiet)
+		fputc('\n', stderr);
+	free(names);
+	return status;
+}
