@@ -17,6 +17,10 @@ struct chan {
 	char		*name;
 	uint64_t	 sessions, buying;	/* buying: with a purchase */
 	double		 conv[MAX_MODELS], rev[MAX_MODELS];
+	/* While a night is added up: credits in 1e-9, money in 1e-6, as
+	 * integers, so that the sum is the same in any order (a sharded
+	 * night's records come in another order than one process's). */
+	int64_t		 convq[MAX_MODELS], revq[MAX_MODELS];
 };
 
 struct fstage {

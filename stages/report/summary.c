@@ -6,6 +6,7 @@
 #include "report.h"
 
 #include <msgpack.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -92,6 +93,7 @@ struct collect {
 	struct mask	*masks;
 	size_t		 nmasks, capmasks;
 	msgpack_unpacked up;
+	int64_t		 revenue_q;	/* in 1e-6 (struct chan) */
 	unsigned long long bad;
 };
 
@@ -144,6 +146,16 @@ add_session(struct collect *C, const char *rec, size_t len)
 	C->masks[i].n++;
 }
 
+/* Whether the str a sorts before the string b (bytes). */
+static int
+str_before(const msgpack_object *a, const char *b)
+{
+	size_t bn = strlen(b), n = a->via.str.size < bn ? a->via.str.size : bn;
+	int c = n ? memcmp(a->via.str.ptr, b, n) : 0;
+
+	return c < 0 || (c == 0 && a->via.str.size < bn);
+}
+
 static void
 add_conversion(struct collect *C, const char *rec, size_t len)
 {
@@ -165,10 +177,12 @@ add_conversion(struct collect *C, const char *rec, size_t len)
 		value = v->via.f64;
 	else if (v && v->type == MSGPACK_OBJECT_POSITIVE_INTEGER)
 		value = (double)v->via.u64;
-	s->revenue += value;
+	C->revenue_q += llround(value * 1e6);
+	/* The first currency in byte order: the same in any record order. */
 	cur = mpk_get(&C->up.data, "currency");
-	if (s->currency[0] == '\0' && cur && cur->type == MSGPACK_OBJECT_STR &&
-	    cur->via.str.size < sizeof s->currency) {
+	if (cur && cur->type == MSGPACK_OBJECT_STR &&
+	    cur->via.str.size < sizeof s->currency &&
+	    (s->currency[0] == '\0' || str_before(cur, s->currency))) {
 		memcpy(s->currency, cur->via.str.ptr, cur->via.str.size);
 		s->currency[cur->via.str.size] = '\0';
 	}
@@ -194,8 +208,8 @@ add_conversion(struct collect *C, const char *rec, size_t len)
 			    w == NULL || w->type != MSGPACK_OBJECT_FLOAT64)
 				continue;
 			ch = chan(s, c->via.str.ptr, c->via.str.size);
-			ch->conv[m] += w->via.f64;
-			ch->rev[m] += w->via.f64 * value;
+			ch->convq[m] += llround(w->via.f64 * 1e9);
+			ch->revq[m] += llround(w->via.f64 * value * 1e6);
 		}
 	}
 }
@@ -235,8 +249,13 @@ finish(struct collect *C)
 		order[i] = i;
 		s->st[i].visitors = strset_count(C->stage_vis[i]);
 	}
-	for (i = 1; i < s->nst; i++)	/* by predecessors, stable */
-		for (j = i; j > 0 && pred[order[j - 1]] > pred[order[j]]; j--) {
+	/* By predecessors, then name: not the order stages were first seen
+	 * in, which depends on the order of the records. */
+	for (i = 1; i < s->nst; i++)
+		for (j = i; j > 0 && (pred[order[j - 1]] > pred[order[j]] ||
+		    (pred[order[j - 1]] == pred[order[j]] &&
+		    strcmp(s->st[order[j - 1]].name, s->st[order[j]].name) >
+		    0)); j--) {
 			k = order[j];
 			order[j] = order[j - 1];
 			order[j - 1] = k;
@@ -251,6 +270,12 @@ finish(struct collect *C)
 				st[i].closed += C->masks[j].n;
 	}
 	memcpy(s->st, st, s->nst * sizeof *st);
+	s->revenue = (double)C->revenue_q / 1e6;
+	for (i = 0; i < s->nch; i++)
+		for (j = 0; j < MAX_MODELS; j++) {
+			s->ch[i].conv[j] = (double)s->ch[i].convq[j] / 1e9;
+			s->ch[i].rev[j] = (double)s->ch[i].revq[j] / 1e6;
+		}
 	s->visitors = strset_count(C->visitors);
 	s->nights = 1;
 }
