@@ -68,6 +68,17 @@ struct state {
 int	state_open(struct state *, const char *dir);
 void	state_close(struct state *);
 
+/*
+ * A state sharded across processes (revisit-shard) is a directory of
+ * state directories, root/shard-0 ... shard-(n-1), each the persons
+ * whose key hashes to it. state_shard_dir: shard k's (malloc'd).
+ * state_dirs: the states that make up root: root itself, or its
+ * shards, in order (malloc'd, like each name); *n set.
+ */
+char	*state_shard_dir(const char *root, size_t k);
+char	**state_dirs(const char *root, size_t *n);
+void	state_dirs_free(char **, size_t n);
+
 /* The shard of a person key among n. */
 size_t	state_shard_of(struct sv key, size_t n);
 

@@ -26,6 +26,51 @@
 
 #define MANIFEST	"MANIFEST"
 
+char *
+state_shard_dir(const char *root, size_t k)
+{
+	return xasprintf("%s/shard-%zu", root, k);
+}
+
+static int
+is_dir(const char *path)
+{
+	struct stat sb;
+
+	return stat(path, &sb) == 0 && S_ISDIR(sb.st_mode);
+}
+
+char **
+state_dirs(const char *root, size_t *n)
+{
+	char **v = NULL, *m = path_join(root, "MANIFEST"), *d = NULL;
+	size_t cap = 0;
+	struct stat sb;
+
+	*n = 0;
+	if (stat(m, &sb) != 0)
+		while (is_dir(d = state_shard_dir(root, *n))) {
+			v = grow_array(v, &cap, *n, sizeof *v);
+			v[(*n)++] = d;
+			d = NULL;
+		}
+	free(d);
+	free(m);
+	if (*n == 0) {
+		v = grow_array(v, &cap, 0, sizeof *v);
+		v[(*n)++] = xstrdup(root);
+	}
+	return v;
+}
+
+void
+state_dirs_free(char **v, size_t n)
+{
+	while (n-- > 0)
+		free(v[n]);
+	free(v);
+}
+
 size_t
 state_shard_of(struct sv key, size_t n)
 {

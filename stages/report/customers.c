@@ -5,6 +5,7 @@
  */
 #include "report.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -29,6 +30,7 @@ struct walk {
 	struct customers *c;
 	int64_t		*ts;		/* a person's purchase times */
 	size_t		 cap;
+	int64_t		 revenue;	/* in 1e-6: the same in any order */
 };
 
 static int
@@ -48,7 +50,7 @@ person(void *arg, const struct person *p)
 	    prev = start - c->days * DAY_MS;
 	size_t n = 0, i, in = 0, before = 0;
 	uint32_t v, b;
-	double rev = 0;
+	int64_t rev = 0;
 	int first, k;
 
 	c->persons++;
@@ -62,7 +64,7 @@ person(void *arg, const struct person *p)
 			W->ts[n++] = x->ts;
 			if (x->ts >= start) {
 				in++;
-				rev += x->value;
+				rev += llround(x->value * 1e6);
 			} else if (x->ts >= prev) {
 				before++;
 			}
@@ -72,7 +74,7 @@ person(void *arg, const struct person *p)
 	if (in > 0) {
 		c->customers++;
 		c->orders += in;
-		c->revenue += rev;
+		W->revenue += rev;
 		if (n >= 2)
 			c->repeat++;
 	}
@@ -101,23 +103,37 @@ person(void *arg, const struct person *p)
 	}
 }
 
+/* dir: a state, or a sharded one (its shards' persons added up). */
 int
 customers_from_state(struct customers *c, const char *dir, int days)
 {
-	struct state st;
-	struct walk W = { c, NULL, 0 };
-	int r;
+	struct walk W = { c, NULL, 0, 0 };
+	struct state *st;
+	size_t n, k, opened = 0;
+	char **dirs = state_dirs(dir, &n);
+	int r = 0;
 
 	memset(c, 0, sizeof *c);
 	c->days = days;
-	if ((r = state_open(&st, dir)) != 0)
-		return r;
-	c->now = st.now;
+	if ((st = calloc(n, sizeof *st)) == NULL)
+		die(EX_OSERR, "out of memory");
+	for (k = 0; k < n && r == 0; k++)
+		if ((r = state_open(&st[k], dirs[k])) == 0) {
+			opened++;
+			if (st[k].now > c->now)
+				c->now = st[k].now;
+		}
 	c->first_month = month_of(c->now) - (COHORTS - 1);
-	r = state_each(&st, 1, person, &W);
-	/* Every person, not only buyers: state_each skipped the others. */
-	c->persons = st.persons;
+	for (k = 0; k < n && r == 0; k++) {
+		r = state_each(&st[k], 1, person, &W);
+		/* Every person, not only buyers: state_each skipped those. */
+		c->persons += st[k].persons;
+	}
+	c->revenue = (double)W.revenue / 1e6;
 	free(W.ts);
-	state_close(&st);
+	for (k = 0; k < opened; k++)
+		state_close(&st[k]);
+	free(st);
+	state_dirs_free(dirs, n);
 	return r;
 }

@@ -45,12 +45,6 @@ struct shard_states {
 	unsigned char	*arrive;	/* by uid id: a vid moves to it */
 };
 
-char *
-shard_state_dir(const char *root, size_t k)
-{
-	return xasprintf("%s/shard-%zu", root, k);
-}
-
 static int
 exists(const char *path)
 {
@@ -63,7 +57,7 @@ exists(const char *path)
 static int
 check_layout(const char *root, size_t n)
 {
-	char *m = path_join(root, "MANIFEST"), *past = shard_state_dir(root, n);
+	char *m = path_join(root, "MANIFEST"), *past = state_shard_dir(root, n);
 	int r = 0;
 
 	if (exists(m)) {
@@ -97,7 +91,7 @@ shard_states_open(const char *root, size_t n, int *status)
 	for (k = 0; k < n; k++) {
 		struct shst *s = &ss->s[k];
 
-		s->dir = shard_state_dir(root, k);
+		s->dir = state_shard_dir(root, k);
 		s->lock = -1;
 		if ((s->lock = state_lock(s->dir, status)) < 0 ||
 		    (*status = state_open(&s->st, s->dir)) != 0) {

@@ -59,7 +59,4 @@ int	shard_states_move(struct shard_states *, const struct night *,
 	    unsigned long long *moved);
 void	shard_states_close(struct shard_states *);
 
-/* The name of shard k's state directory under root (malloc'd). */
-char	*shard_state_dir(const char *root, size_t k);
-
 #endif
