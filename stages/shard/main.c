@@ -10,6 +10,7 @@
 
 static const char usage_text[] =
 "usage: revisit-shard -n N -o DIR [--state DIR] [options] [FILE...]\n"
+"       revisit-shard --reshard -n N --state DIR -o NEW-DIR\n"
 "Split hit records (revisit-parse output; stdin if no FILE) into N\n"
 "shards by person, as DIR/hits-0.mp ... DIR/hits-(N-1).mp, so that every\n"
 "hit of a person, from any of its devices, is in one shard: shard =\n"
@@ -25,6 +26,9 @@ static const char usage_text[] =
 "                      hits of vids that logged in on earlier nights, and\n"
 "                      a device whose person is now in another shard is\n"
 "                      moved to that shard's state (a new generation)\n"
+"  --reshard           rewrite the state in --state DIR (one process's, or\n"
+"                      sharded any number of ways) as N shards in the new\n"
+"                      directory -o NEW-DIR: to change the shard count\n"
 "  --progress          a progress line on stderr (default on a terminal)\n"
 "  -q, --quiet         no counts on stderr\n"
 "  -h, --help          this help;  -V, --version  the version\n"
@@ -33,13 +37,14 @@ static const char usage_text[] =
 "damaged input or state, 66 an input cannot be opened, 73 an output\n"
 "cannot be created, 74 I/O error, 75 a shard's state is being updated.\n";
 
-enum { O_STATE = 256, O_PROGRESS };
+enum { O_STATE = 256, O_PROGRESS, O_RESHARD };
 
 static const struct option longopts[] = {
 	{ "shards",	required_argument,	NULL, 'n' },
 	{ "output",	required_argument,	NULL, 'o' },
 	{ "state",	required_argument,	NULL, O_STATE },
 	{ "progress",	no_argument,		NULL, O_PROGRESS },
+	{ "reshard",	no_argument,		NULL, O_RESHARD },
 	{ "quiet",	no_argument,		NULL, 'q' },
 	{ "help",	no_argument,		NULL, 'h' },
 	{ "version",	no_argument,		NULL, 'V' },
@@ -50,7 +55,7 @@ int
 main(int argc, char *argv[])
 {
 	struct shard_opts o = { 0 };
-	int c;
+	int c, reshard = 0;
 
 	prog_init(argv[0]);
 	while ((c = getopt_long(argc, argv, "n:o:qhV", longopts, NULL)) != -1) {
@@ -62,6 +67,7 @@ main(int argc, char *argv[])
 		case 'o': o.out = optarg; break;
 		case O_STATE: o.state = optarg; break;
 		case O_PROGRESS: o.progress = 1; break;
+		case O_RESHARD: reshard = 1; break;
 		case 'q': o.quiet = 1; break;
 		case 'h': usage_exit(usage_text, EX_OK);
 		case 'V': print_version();
@@ -70,5 +76,10 @@ main(int argc, char *argv[])
 	}
 	if (o.n == 0 || o.out == NULL)
 		usage_exit(usage_text, EX_USAGE);
+	if (reshard) {
+		if (o.state == NULL || optind != argc)
+			usage_exit(usage_text, EX_USAGE);
+		return shard_reshard(o.state, o.out, o.n, o.quiet);
+	}
 	return shard_run(argv + optind, (size_t)(argc - optind), &o);
 }

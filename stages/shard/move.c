@@ -29,7 +29,6 @@ struct shst {
 	char		*dir;
 	struct state	 st;
 	int		 lock;
-	int		 open;
 	int		 changes;	/* departures or arrivals */
 	struct strtab	*dict;		/* its words, and arrivals' */
 	struct person	*held;		/* records the moves change */
@@ -53,25 +52,33 @@ exists(const char *path)
 	return stat(path, &st) == 0;
 }
 
-/* A state sharded otherwise (or not at all) is an error, not a guess. */
+/* A state sharded otherwise is an error, not a guess. One shard is a
+ * state of its own, as one process keeps it. */
 static int
 check_layout(const char *root, size_t n)
 {
 	char *m = path_join(root, "MANIFEST"), *past = state_shard_dir(root, n);
+	char *first = state_shard_dir(root, 0);
 	int r = 0;
 
-	if (exists(m)) {
+	if (n > 1 && exists(m)) {
 		warnx("%s: a state of one process (it has a MANIFEST), not "
 		    "one sharded %zu ways: reshard it first (revisit-shard "
 		    "--reshard)", root, n);
 		r = EX_USAGE;
-	} else if (exists(past)) {
+	} else if (n > 1 && exists(past)) {
 		warnx("%s: sharded more than %zu ways (%s exists): reshard "
 		    "it first (revisit-shard --reshard)", root, n, past);
+		r = EX_USAGE;
+	} else if (n == 1 && exists(first)) {
+		warnx("%s: a sharded state (%s exists), not one of one "
+		    "process: reshard it first (revisit-shard --reshard)",
+		    root, first);
 		r = EX_USAGE;
 	}
 	free(m);
 	free(past);
+	free(first);
 	return r;
 }
 
@@ -91,14 +98,13 @@ shard_states_open(const char *root, size_t n, int *status)
 	for (k = 0; k < n; k++) {
 		struct shst *s = &ss->s[k];
 
-		s->dir = state_shard_dir(root, k);
+		s->dir = n == 1 ? xstrdup(root) : state_shard_dir(root, k);
 		s->lock = -1;
 		if ((s->lock = state_lock(s->dir, status)) < 0 ||
 		    (*status = state_open(&s->st, s->dir)) != 0) {
 			shard_states_close(ss);
 			return NULL;
 		}
-		s->open = 1;
 	}
 	return ss;
 }
@@ -374,7 +380,7 @@ shard_states_close(struct shard_states *ss)
 			strtab_free(s->pkeys);
 		if (s->dict)
 			strtab_free(s->dict);
-		if (s->open)
+		if (s->st.dir)
 			state_close(&s->st);
 		if (s->lock >= 0)
 			close(s->lock);

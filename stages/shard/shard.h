@@ -23,6 +23,9 @@ struct shard_opts {
 
 /* Returns an exit status. */
 int	shard_run(char *const *paths, size_t npaths, const struct shard_opts *);
+/* The state in from (one process's, or sharded) written as n shards
+ * into the new directory to. Returns an exit status. */
+int	shard_reshard(const char *from, const char *to, size_t n, int quiet);
 
 /* ---- between shard.c and move.c ---- */
 
