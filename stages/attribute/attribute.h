@@ -22,6 +22,11 @@ struct at_opts {
 	int		 progress, quiet;
 };
 
+/* The report (--report, --report-json) of the conversion records
+ * read, made earlier; nothing else. Returns an exit status. */
+int	at_report_conversions(char *const *paths, size_t npaths,
+	    const struct at_opts *);
+
 /* Returns an exit status. */
 int	at_run(char *const *paths, size_t npaths, struct wbuf *out,
 	    const struct at_opts *);

@@ -28,6 +28,8 @@ static const char usage_text[] =
 "  --report FILE          conversions and revenue per model by channel and\n"
 "                         by source / medium / campaign (\"-\": stderr)\n"
 "  --report-json FILE     the same as JSON\n"
+"  --conversions          read conversion records (a sharded night's) and\n"
+"                         write only their report (--report, default -)\n"
 "  -o, --output FILE      write FILE atomically instead of stdout\n"
 "      --progress         progress on stderr (default on a terminal)\n"
 "  -q, --quiet            no summary line\n"
@@ -37,7 +39,7 @@ static const char usage_text[] =
 "input or a damaged state, 66 an input cannot be opened, 74 I/O error.\n";
 
 enum { O_STATE = 256, O_MODELS, O_LOOKBACK, O_HALF, O_REPORT, O_JSON,
-	O_PROGRESS };
+	O_PROGRESS, O_CONV };
 
 static const struct option longopts[] = {
 	{ "state",		required_argument,	NULL, O_STATE },
@@ -46,6 +48,7 @@ static const struct option longopts[] = {
 	{ "half-life",		required_argument,	NULL, O_HALF },
 	{ "report",		required_argument,	NULL, O_REPORT },
 	{ "report-json",	required_argument,	NULL, O_JSON },
+	{ "conversions",	no_argument,		NULL, O_CONV },
 	{ "output",		required_argument,	NULL, 'o' },
 	{ "progress",		no_argument,		NULL, O_PROGRESS },
 	{ "quiet",		no_argument,		NULL, 'q' },
@@ -83,7 +86,7 @@ main(int argc, char *argv[])
 		.lookback = 30LL * 86400000, .half_life = 7LL * 86400000 };
 	const char *output = NULL;
 	struct wbuf out;
-	int c, status;
+	int c, status, conv = 0;
 
 	prog_init(argv[0]);
 	prog_big_heap();
@@ -100,6 +103,7 @@ main(int argc, char *argv[])
 			break;
 		case O_REPORT: o.report = optarg; break;
 		case O_JSON: o.report_json = optarg; break;
+		case O_CONV: conv = 1; break;
 		case 'o': output = optarg; break;
 		case O_PROGRESS: o.progress = 1; break;
 		case 'q': o.quiet = 1; break;
@@ -108,6 +112,8 @@ main(int argc, char *argv[])
 		default: usage_exit(usage_text, EX_USAGE);
 		}
 	}
+	if (conv)
+		return at_report_conversions(argv + optind, argc - optind, &o);
 	stage_output(&out, output);
 	status = at_run(argv + optind, (size_t)(argc - optind), &out, &o);
 	return wbuf_finish(&out, status, output ? output : "stdout");

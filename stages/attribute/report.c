@@ -6,6 +6,7 @@
  */
 #include "report.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,12 +24,17 @@ struct row {
 	int		 model, by;
 	struct sv	 currency, channel, source, medium, campaign;
 	double		 conversions, revenue;
+	/* Summed as integers, credits in 1e-9 and money in 1e-6: the same
+	 * sums in any order (a sharded night's conversions come in another
+	 * than one process's). The doubles above are made from them. */
+	int64_t		 convq, revq;
 };
 
 struct total {			/* per currency */
 	struct sv	 currency;
 	unsigned long long conversions, untouched;
 	double		 revenue;
+	int64_t		 revq;
 };
 
 struct report {
@@ -128,11 +134,13 @@ report_add(struct report *r, int m, struct sv channel, struct sv source,
 	struct row *w = row(r, m, BY_CHANNEL, currency, channel, source,
 	    medium, campaign);
 
-	w->conversions += credit;
-	w->revenue += credit * value;
+	int64_t cq = llround(credit * 1e9), rq = llround(credit * value * 1e6);
+
+	w->convq += cq;
+	w->revq += rq;
 	w = row(r, m, BY_SOURCE, currency, channel, source, medium, campaign);
-	w->conversions += credit;
-	w->revenue += credit * value;
+	w->convq += cq;
+	w->revq += rq;
 }
 
 void
@@ -150,16 +158,50 @@ report_conversion(struct report *r, struct sv currency, double value,
 		r->tot[r->ntot++].currency = dup_sv(currency);
 	}
 	r->tot[id].conversions++;
-	r->tot[id].revenue += value;
+	r->tot[id].revq += llround(value * 1e6);
 	r->tot[id].untouched += none != 0;
 }
 
-/* Rows of one table in order: revenue, then conversions, descending. */
+static int
+sv_order(struct sv a, struct sv b)
+{
+	size_t n = a.n < b.n ? a.n : b.n;
+	int c = n ? memcmp(a.p, b.p, n) : 0;
+
+	return c ? c : (a.n > b.n) - (a.n < b.n);
+}
+
+static int
+tot_cmp(const void *x, const void *y)
+{
+	return sv_order(((const struct total *)x)->currency,
+	    ((const struct total *)y)->currency);
+}
+
+/* The sums as numbers, the totals by currency: before writing. */
+static void
+settle(struct report *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->nrows; i++) {
+		r->rows[i].conversions = (double)r->rows[i].convq / 1e9;
+		r->rows[i].revenue = (double)r->rows[i].revq / 1e6;
+	}
+	for (i = 0; i < r->ntot; i++)
+		r->tot[i].revenue = (double)r->tot[i].revq / 1e6;
+	if (r->ntot > 1)
+		qsort(r->tot, r->ntot, sizeof *r->tot, tot_cmp);
+}
+
+/* Rows of one table in order: revenue, then conversions, descending;
+ * then by name. */
 static int
 row_cmp(const void *x, const void *y)
 {
 	const struct row *a = *(struct row *const *)x;
 	const struct row *b = *(struct row *const *)y;
+	int c;
 
 	if (a->model != b->model)
 		return a->model - b->model;
@@ -169,7 +211,12 @@ row_cmp(const void *x, const void *y)
 		return a->revenue > b->revenue ? -1 : 1;
 	if (a->conversions != b->conversions)
 		return a->conversions > b->conversions ? -1 : 1;
-	return 0;
+	if ((c = sv_order(a->currency, b->currency)) != 0 ||
+	    (c = sv_order(a->channel, b->channel)) != 0 ||
+	    (c = sv_order(a->source, b->source)) != 0 ||
+	    (c = sv_order(a->medium, b->medium)) != 0)
+		return c;
+	return sv_order(a->campaign, b->campaign);
 }
 
 static struct row **
@@ -306,10 +353,11 @@ write_json(const struct report *r, struct wbuf *w)
 }
 
 int
-report_write(const struct report *r, const char *text, const char *json)
+report_write(struct report *r, const char *text, const char *json)
 {
 	int bad = 0;
 
+	settle(r);	/* after it, no more report_add */
 	if (text) {
 		char *buf = NULL;
 		size_t len = 0;

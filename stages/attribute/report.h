@@ -18,8 +18,9 @@ void		 report_add(struct report *, int m, struct sv channel,
 /* A conversion (once, whatever the models); none: no touchpoint. */
 void		 report_conversion(struct report *, struct sv currency,
 		    double value, int none);
-/* Write text ("-": stderr) and/or JSON; NULL skips. 0 or -1. */
-int		 report_write(const struct report *, const char *text,
+/* Write text ("-": stderr) and/or JSON; NULL skips. 0 or -1. Once:
+ * nothing can be added after. */
+int		 report_write(struct report *, const char *text,
 		    const char *json);
 void		 report_free(struct report *);
 

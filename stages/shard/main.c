@@ -26,6 +26,9 @@ static const char usage_text[] =
 "                      hits of vids that logged in on earlier nights, and\n"
 "                      a device whose person is now in another shard is\n"
 "                      moved to that shard's state (a new generation)\n"
+"  --per-input         one file per shard and input: DIR/hits-K-I.mp for\n"
+"                      input I (from 0), each in its input's order, for\n"
+"                      revisit-sessionize to merge by time\n"
 "  --reshard           rewrite the state in --state DIR (one process's, or\n"
 "                      sharded any number of ways) as N shards in the new\n"
 "                      directory -o NEW-DIR: to change the shard count\n"
@@ -37,7 +40,7 @@ static const char usage_text[] =
 "damaged input or state, 66 an input cannot be opened, 73 an output\n"
 "cannot be created, 74 I/O error, 75 a shard's state is being updated.\n";
 
-enum { O_STATE = 256, O_PROGRESS, O_RESHARD };
+enum { O_STATE = 256, O_PROGRESS, O_RESHARD, O_PER_INPUT };
 
 static const struct option longopts[] = {
 	{ "shards",	required_argument,	NULL, 'n' },
@@ -45,6 +48,7 @@ static const struct option longopts[] = {
 	{ "state",	required_argument,	NULL, O_STATE },
 	{ "progress",	no_argument,		NULL, O_PROGRESS },
 	{ "reshard",	no_argument,		NULL, O_RESHARD },
+	{ "per-input",	no_argument,		NULL, O_PER_INPUT },
 	{ "quiet",	no_argument,		NULL, 'q' },
 	{ "help",	no_argument,		NULL, 'h' },
 	{ "version",	no_argument,		NULL, 'V' },
@@ -68,6 +72,7 @@ main(int argc, char *argv[])
 		case O_STATE: o.state = optarg; break;
 		case O_PROGRESS: o.progress = 1; break;
 		case O_RESHARD: reshard = 1; break;
+		case O_PER_INPUT: o.per_input = 1; break;
 		case 'q': o.quiet = 1; break;
 		case 'h': usage_exit(usage_text, EX_OK);
 		case 'V': print_version();

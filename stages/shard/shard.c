@@ -174,17 +174,21 @@ rereadable(char *const *paths, size_t npaths)
 	return 1;
 }
 
+/* The name of shard k's output (of input i with --per-input). */
+static char *
+out_name(const struct sh *S, size_t k, size_t i)
+{
+	return S->o->per_input ? xasprintf("%s/hits-%zu-%zu.mp", S->o->out,
+	    k, i) : xasprintf("%s/hits-%zu.mp", S->o->out, k);
+}
+
 static int
-open_outputs(struct sh *S)
+open_outputs(struct sh *S, size_t input)
 {
 	size_t k;
 
-	S->out = calloc(S->o->n, sizeof *S->out);
-	S->count = calloc(S->o->n, sizeof *S->count);
-	if (S->out == NULL || S->count == NULL)
-		die(EX_OSERR, "out of memory");
 	for (k = 0; k < S->o->n; k++) {
-		char *path = xasprintf("%s/hits-%zu.mp", S->o->out, k);
+		char *path = out_name(S, k, input);
 
 		if (wbuf_open_atomic(&S->out[k], path) != 0) {
 			warnx("%s: cannot create:", path);
@@ -199,7 +203,7 @@ open_outputs(struct sh *S)
 }
 
 static int
-close_outputs(struct sh *S, int commit)
+close_outputs(struct sh *S, size_t input, int commit)
 {
 	size_t k;
 	int status = 0;
@@ -208,10 +212,37 @@ close_outputs(struct sh *S, int commit)
 		int e = wbuf_close(&S->out[k], commit && status == 0);
 
 		if (e != 0 && status == 0) {
+			char *path = out_name(S, k, input);
+
 			errno = e;
-			warnx("%s/hits-%zu.mp: write error:", S->o->out, k);
+			warnx("%s: write error:", path);
+			free(path);
 			status = EX_IOERR;
 		}
+	}
+	return status;
+}
+
+/* Pass 2: every input to the shards' files, or each input to its own
+ * (--per-input: each keeps its time order, for sessionize to merge). */
+static int
+route(struct sh *S, char *const *paths, size_t npaths)
+{
+	struct records in;
+	size_t i, groups = S->o->per_input ? npaths : 1;
+	int status = 0;
+
+	S->out = calloc(S->o->n, sizeof *S->out);
+	S->count = calloc(S->o->n, sizeof *S->count);
+	if (S->out == NULL || S->count == NULL)
+		die(EX_OSERR, "out of memory");
+	for (i = 0; i < groups && status == 0; i++) {
+		if ((status = open_outputs(S, i)) != 0)
+			break;
+		status = records_each(S->o->per_input ? paths + i : paths,
+		    S->o->per_input ? 1 : npaths, 0, pass2, S, &in);
+		status = status_merge(status, close_outputs(S, i,
+		    status == 0));
 	}
 	return status;
 }
@@ -315,10 +346,8 @@ shard_run(char *const *paths, size_t npaths, const struct shard_opts *o)
 		settle(&S);
 	if (status == 0 && ss)
 		status = shard_states_move(ss, &S.night, &moved);
-	if (status == 0 && (status = open_outputs(&S)) == 0) {
-		status = records_each(paths, npaths, 0, pass2, &S, &in);
-		status = status_merge(status, close_outputs(&S, status == 0));
-	}
+	if (status == 0)
+		status = route(&S, paths, npaths);
 	now = S.night.latest;
 	if (ss && shard_states_now(ss) > now)
 		now = shard_states_now(ss);

@@ -18,6 +18,7 @@ struct shard_opts {
 	size_t		 n;		/* shards */
 	const char	*out;		/* directory of hits-K.mp */
 	const char	*state;		/* the sharded state, or NULL */
+	int		 per_input;	/* hits-K-I.mp per input I */
 	int		 quiet, progress;
 };
 
