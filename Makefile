@@ -104,7 +104,8 @@ install: all
 	install -m 644 $(MANS) $(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 644 $(DATA) data/LICENSES.md scripts/nightly.example.conf \
 	    $(DESTDIR)$(PREFIX)/share/revisit
-	install -m 755 scripts/nightly $(DESTDIR)$(PREFIX)/share/revisit/nightly
+	install -m 755 scripts/nightly scripts/nightly-step $(DESTDIR)$(PREFIX)/share/revisit
+	install -m 644 scripts/nightly-lib.sh $(DESTDIR)$(PREFIX)/share/revisit
 
 clean:
 	rm -rf build

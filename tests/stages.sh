@@ -289,6 +289,7 @@ check "pipeline: decompress | parse | sessionize | funnel end to end" \
 . "$top/tests/audience.sh"
 . "$top/tests/export.sh"
 . "$top/tests/nightly.sh"
+. "$top/tests/scale.sh"
 
 echo "1..$n"
 if [ "$fails" -gt 0 ]; then

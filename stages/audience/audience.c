@@ -373,7 +373,7 @@ thresholds(struct au *A)
 
 	for (k = 0; k < A->ncond; k++)
 		any |= A->cond[k]->kind == C_TOP;
-	if (!any && !A->o->ranks_out)
+	if (!any && !A->o->ranks_out && A->o->nranks == 0)
 		return 0;
 	if ((A->revs = calloc(A->ncond + 1, sizeof *A->revs)) == NULL)
 		die(EX_OSERR, "out of memory");

@@ -65,13 +65,15 @@ same_list(const struct list_head *a, const struct list_head *b)
 	    strcmp(a->definition, b->definition) == 0;
 }
 
-/* One audience: dirs[i]/name merged into out/name. */
+/* One audience: dirs[i]/name merged into w, a new out/name (*open set
+ * once it is created: the caller commits it, or not). */
 static int
-merge_one(const struct merge_opts *o, const char *name, size_t *count)
+merge_one(const struct merge_opts *o, const char *name, size_t *count,
+    struct wbuf *wp, int *open)
 {
 	struct in *in = calloc(o->ndirs, sizeof *in);
 	struct list_head h;
-	struct wbuf w;
+	struct wbuf *w = wp;
 	char *path = NULL, *last = NULL;
 	size_t i, lastn = 0;
 	int last_uid = 0, status = 0, k;
@@ -107,12 +109,13 @@ merge_one(const struct merge_opts *o, const char *name, size_t *count)
 			status = in[i].r.status;
 	if (status == 0) {
 		path = path_join(o->out, name);
-		if (wbuf_open_atomic(&w, path) != 0) {
+		if (wbuf_open_atomic(w, path) != 0) {
 			warnx("%s: cannot create:", path);
 			status = EX_CANTCREAT;
-			free(path);
-			path = NULL;
+		} else {
+			*open = 1;
 		}
+		free(path);
 	}
 	if (status == 0) {
 		h.kind = LIST_FULL;
@@ -121,7 +124,7 @@ merge_one(const struct merge_opts *o, const char *name, size_t *count)
 		h.generated_at = in[0].r.head.generated_at;
 		h.membership_days = in[0].r.head.membership_days;
 		h.too_small = h.count < o->min_size;
-		list_header_put(&w, &h);
+		list_header_put(w, &h);
 	}
 	while (status == 0) {
 		size_t best = o->ndirs;
@@ -152,13 +155,9 @@ merge_one(const struct merge_opts *o, const char *name, size_t *count)
 		last = xstrndup(b->m.id, b->m.idn);
 		lastn = b->m.idn;
 		last_uid = b->m.is_uid;
-		wbuf_write(&w, b->m.rec, b->m.len);
+		wbuf_write(w, b->m.rec, b->m.len);
 		if (advance(b) < 0)
 			status = b->r.status;
-	}
-	if (path) {
-		status = wbuf_finish(&w, status, path);
-		free(path);
 	}
 	for (i = 0; i < o->ndirs; i++)
 		if (in[i].open)
@@ -204,30 +203,47 @@ list_names(const char *dir, size_t *n)
 	return v ? v : calloc(1, sizeof *v);
 }
 
+/* Every list, or none: a merge that fails leaves no list half of the
+ * shards' (the lists are committed together at the end). */
 int
 merge_run(const struct merge_opts *o)
 {
 	size_t n, i, count;
 	char **names = list_names(o->dirs[0], &n);
-	int status;
+	struct wbuf *w;
+	int *open, status;
 
 	if (names == NULL)
 		return EX_NOINPUT;
 	if ((status = output_dir(o->out, "the merged lists' directory")))
 		return status;
+	w = calloc(n + 1, sizeof *w);
+	open = calloc(n + 1, sizeof *open);
+	if (w == NULL || open == NULL)
+		die(EX_OSERR, "out of memory");
 	if (!o->quiet)
 		fprintf(stderr, "%s: %zu shards:", prog_name, o->ndirs);
 	for (i = 0; i < n; i++) {
-		int r = merge_one(o, names[i], &count);
+		int r = merge_one(o, names[i], &count, &w[i], &open[i]);
 
 		status = status_merge(status, r);
 		if (!o->quiet && r == 0)
 			fprintf(stderr, "%s %.*s %zu", i ? "," : "",
 			    (int)(strlen(names[i]) - 3), names[i], count);
-		free(names[i]);
 	}
 	if (!o->quiet)
 		fputc('\n', stderr);
+	for (i = 0; i < n; i++) {
+		char *path = path_join(o->out, names[i]);
+
+		if (open[i])
+			status = status_merge(status, wbuf_finish(&w[i],
+			    status, path));
+		free(path);
+		free(names[i]);
+	}
 	free(names);
+	free(w);
+	free(open);
 	return status;
 }
