@@ -32,7 +32,7 @@ placed() {	# DIR N: "vid shard" of every hit in DIR/hits-K.mp
 }
 $SH -q -n 4 -o "$S/s1" "$S/hits-$d1.mp"
 check "shard: every hit in one shard, in the input's order within it" \
-    "[ \$(cat $S/s1/hits-*.mp | $DU | wc -l) -eq \$($DU $S/hits-$d1.mp | wc -l) ] && for k in 0 1 2 3; do $DU $S/s1/hits-\$k.mp | jq -r .ts >$t/ts; $DU $S/hits-$d1.mp | jq -r --slurpfile s <($DU $S/s1/hits-\$k.mp | jq -c '[.ts,.vid,.path]') 'select([.ts,.vid,.path] | IN(\$s[])) | .ts' | cmp - $t/ts || exit 1; done"
+    "[ \$(cat $S/s1/hits-*.mp | $DU | wc -l) -eq \$($DU $S/hits-$d1.mp | wc -l) ] && for k in 0 1 2 3; do $DU $S/s1/hits-\$k.mp | jq -c '[.ts,.vid,.path]' >$t/sk; $DU $S/hits-$d1.mp | jq -c --slurpfile s $t/sk 'select([.ts,.vid,.path] | IN(\$s[])) | [.ts,.vid,.path]' | cmp - $t/sk || exit 1; done"
 check "shard: each vid in one shard; a uid's devices all in the uid's" \
     "placed $S/s1 4 >$t/pl && [ \$(cut -d' ' -f1 $t/pl | sort | uniq -d | wc -l) -eq 0 ] && links $S/hits-$d1.mp >$t/ln && [ -s $t/ln ] && join $t/ln $t/pl | awk '{ if (s[\$2] != \"\" && s[\$2] != \$3) bad++; s[\$2] = \$3 } END { exit bad > 0 }'"
 check "shard: stdin (spooled) gives the same shards as a file; DIR/now is the latest hit" \
