@@ -150,3 +150,22 @@ check "nightly: a failing stage of a shard fails the run, named with its status;
     "psnap $NS/p4 >$t/before && $NIGHTLY -q -c $NS/bad.conf --day $day8 2>$t/pf.err; r=\$?; [ \$r -eq 64 ] && grep -q 'stage funnel\\.[0-3] failed (exit 64)' $t/pf.err && psnap $NS/p4 | cmp - $t/before"
 check "nightly: SIGKILL in a shard's stage leaves the previous outputs and state; the next run is whole" \
     "psnap $NS/p4 >$t/before && REVISIT_TEST_KILL_STAGE=state.1 setsid $NIGHTLY -q -c $NS/p4.conf --day $day8 >/dev/null 2>&1; flock $NS/p4/out/.lock true; psnap $NS/p4 | cmp - $t/before && $NIGHTLY -q -c $NS/p4.conf --day $day8 && [ \$(readlink $NS/p4/out/latest) = $day8 ]"
+
+# A Slurm cluster of one node, started here; the same run as job arrays.
+if [ "$(id -u)" -ne 0 ] || ! have slurmctld || ! have slurmd || ! have munged; then
+	skip "nightly: engine = slurm (job arrays on a single-node cluster)" \
+	    "needs root and slurmctld, slurmd, munge (scripts/install-deps test)"
+	return 0
+fi
+SL=$t/slurm
+if "$top/scripts/slurm/local-cluster" start "$SL" >"$t/slurm.start" 2>&1; then
+	nconf "$NS/sl" 4 2 "engine = slurm" >"$NS/sl.conf"
+	check "nightly: engine = slurm: parse, shard and audience job arrays with a dependent merge give one process's outputs and state" \
+	    "set -- $nights3 && SLURM_CONF=$SL/slurm.conf $NIGHTLY -q -c $NS/sl.conf --day \$1 && SLURM_CONF=$SL/slurm.conf $NIGHTLY -q -c $NS/sl.conf --day \$2 && for d in \$1 \$2; do diff -r -x log $N/a/out/\$d/ $NS/sl/out/\$d/ >&2 || exit 1; done && dump_state $NS/sl/state/\$2 | cmp - \$(dump_state $N/a/state/\$2 >$t/ps; echo $t/ps) && grep -q 'shard' $NS/sl/out/\$2/log/slurm.log && [ \$(ls $NS/sl/out/\$2/log/slurm-shard-*.out | wc -l) -eq 4 ]"
+	{ nconf "$NS/sl" 4 2 "engine = slurm"; echo "funnel_rules = $N/bad-rules.conf"; } >"$NS/slbad.conf"
+	check "nightly: engine = slurm: a failing shard task fails the run, named, and the dependent jobs are cancelled" \
+	    "psnap $NS/sl >$t/before && SLURM_CONF=$SL/slurm.conf $NIGHTLY -q -c $NS/slbad.conf --day ${nights3##* } 2>$t/sf.err; [ \$? -eq 64 ] && grep -q 'stage funnel\\.[0-3] failed (exit 64)' $t/sf.err && psnap $NS/sl | cmp - $t/before && ! SLURM_CONF=$SL/slurm.conf squeue -h | grep -q ."
+else
+	check "nightly: engine = slurm: a single-node cluster starts" "cat $t/slurm.start; false"
+fi
+"$top/scripts/slurm/local-cluster" stop "$SL" >/dev/null 2>&1
