@@ -3,8 +3,11 @@
  * each kind of condition, and the errors, with their line numbers.
  */
 #include <criterion/criterion.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "audience.h"
 #include "prog.h"
 #include "spec.h"
 
@@ -110,4 +113,33 @@ Test(spec, errors)
 	    "audience a\n membership 1d\n include purchase ever\n");
 	refused("audience a\n membership 1d\n include channel \"Paid within "
 	    "7d\n");
+}
+
+/* ---- the rankings of "top N%" conditions, between shards ---- */
+
+Test(ranks, written_and_read_back_added_up)
+{
+	double v[] = { 10.5, 3, 1e9, 0.1 };
+	struct revs w[3], r[3];
+	char path[] = "/tmp/revisit-ranks-XXXXXX";
+	int fd = mkstemp(path);
+
+	prog_init("test-audience");
+	cr_assert(fd >= 0);
+	close(fd);
+	memset(w, 0, sizeof w);
+	memset(r, 0, sizeof r);
+	w[1].v = v;
+	w[1].n = 4;
+	cr_assert_eq(ranks_write(path, w, 3), 0);
+	cr_assert_eq(ranks_read(path, r, 3), 0);
+	cr_assert_eq(ranks_read(path, r, 3), 0);	/* a second shard's */
+	cr_assert_eq(r[0].n, 0);
+	cr_assert_eq(r[2].n, 0);
+	cr_assert_eq(r[1].n, 8);
+	cr_assert(r[1].v[2] == 1e9 && r[1].v[7] == 0.1);
+	/* Written for other rules (another number of conditions). */
+	cr_assert_eq(ranks_read(path, r, 2), EX_DATAERR);
+	free(r[1].v);
+	unlink(path);
 }

@@ -13,6 +13,7 @@
 #include "hash.h"
 #include "hit.h"
 #include "json.h"
+#include "lists.h"
 #include "mpc.h"
 #include "mpk.h"
 #include "prog.h"
@@ -445,4 +446,59 @@ Test(prog, parse_ratio_rejects_words, .exit_code = EX_USAGE) {
 
 Test(prog, parse_count_rejects_negatives, .exit_code = EX_USAGE) {
 	parse_count("--x", "-3");
+}
+
+/* ---- audience list headers ---- */
+
+static void
+fill_list(struct wbuf *w)
+{
+	struct list_head h = { 0 };
+	char *o;
+
+	h.name = "cart_abandoners";
+	h.definition = "include add_to_cart within 7d";
+	h.generated_at = 1717420521000LL;
+	h.membership_days = 30;
+	h.count = 1;
+	h.too_small = 1;
+	list_header_put(w, &h);
+	o = wbuf_reserve(w, 128);
+	o = mpw_map(o, 4);
+	o = mpw_lit(o, "type");
+	o = mpw_lit(o, "member");
+	o = mpw_lit(o, "audience");
+	o = mpw_lit(o, "cart_abandoners");
+	o = mpw_lit(o, "id");
+	o = mpw_lit(o, "u1");
+	o = mpw_lit(o, "id_type");
+	o = mpw_lit(o, "uid");
+	wbuf_commit(w, o);
+}
+
+Test(lists, a_header_written_reads_back) {
+	char path[] = "/tmp/revisit-list-XXXXXX";
+	struct list_reader r;
+	struct list_member m;
+	size_t n;
+	char *buf = wbuf_capture(fill_list, &n);
+	int fd = mkstemp(path);
+
+	cr_assert(fd >= 0);
+	cr_assert(write(fd, buf, n) == (ssize_t)n);
+	close(fd);
+	cr_assert(list_open(&r, path) == 0);
+	cr_assert_eq(list_next(&r, &m), LIST_HEAD);
+	cr_assert_str_eq(r.head.name, "cart_abandoners");
+	cr_assert_str_eq(r.head.definition, "include add_to_cart within 7d");
+	cr_assert_eq(r.head.generated_at, 1717420521000LL);
+	cr_assert_eq(r.head.membership_days, 30);
+	cr_assert_eq(r.head.count, 1);
+	cr_assert_eq(r.head.too_small, 1);
+	cr_assert_eq(list_next(&r, &m), LIST_MEMBER);
+	cr_assert(m.idn == 2 && memcmp(m.id, "u1", 2) == 0 && m.is_uid);
+	cr_assert_eq(list_next(&r, &m), 0);
+	list_close(&r);
+	unlink(path);
+	free(buf);
 }
