@@ -67,6 +67,12 @@ int	list_open(struct list_reader *, const char *path);
 int	list_next(struct list_reader *, struct list_member *m);
 void	list_close(struct list_reader *);
 
+/* The list files (NAME.mp, not dot files) of directory dir, sorted by
+ * name, malloc'd: NULL (*n 0, errno set) if dir cannot be read. */
+char	**list_files(const char *dir, size_t *n);
+int	  list_files_has(char *const *v, size_t n, const char *name);
+void	  list_files_free(char **v, size_t n);
+
 /* A full list's header record (schemas/audience.md) to w. */
 struct wbuf;
 void	list_header_put(struct wbuf *, const struct list_head *);

@@ -10,7 +10,6 @@
  */
 #include "diff.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -390,51 +389,13 @@ is_dir(const char *path)
 	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-static int
-str_cmp(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* The *.mp names of dir, sorted. */
-static char **
-list_names(const char *dir, size_t *n)
-{
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	char **v = NULL;
-	size_t cap = 0;
-
-	*n = 0;
-	if (d == NULL)
-		return NULL;
-	while ((e = readdir(d)) != NULL) {
-		size_t k = strlen(e->d_name);
-
-		if (k > 3 && strcmp(e->d_name + k - 3, ".mp") == 0) {
-			v = grow_array(v, &cap, *n, sizeof *v);
-			v[(*n)++] = xstrdup(e->d_name);
-		}
-	}
-	closedir(d);
-	if (*n > 0)
-		qsort(v, *n, sizeof *v, str_cmp);
-	return v;
-}
-
-static int
-in_names(char **v, size_t n, const char *name)
-{
-	return n > 0 && bsearch(&name, v, n, sizeof *v, str_cmp) != NULL;
-}
-
 /* One diff file per list file: NEW/NAME.mp against OLD/NAME.mp. */
 static int
 diff_dirs(struct diff *D)
 {
 	const struct diff_opts *o = D->o;
 	size_t nold, nnew, i;
-	char **old = list_names(o->old, &nold), **new = list_names(o->new,
+	char **old = list_files(o->old, &nold), **new = list_files(o->new,
 	    &nnew);
 	int status = 0;
 
@@ -444,14 +405,14 @@ diff_dirs(struct diff *D)
 		char *op = path_join(o->old, name), *np = path_join(o->new,
 		    name), *out = path_join(o->out, name);
 
-		if (i >= nnew && in_names(new, nnew, name))
+		if (i >= nnew && list_files_has(new, nnew, name))
 			goto next;	/* done with the new ones */
 		if (wbuf_open_atomic(&D->out, out) != 0) {
 			warnx("cannot create '%s':", out);
 			status = EX_CANTCREAT;
 			goto next;
 		}
-		status = diff_pair(D, in_names(old, nold, name) ? op : NULL,
+		status = diff_pair(D, list_files_has(old, nold, name) ? op : NULL,
 		    i < nnew ? np : NULL);
 		status = wbuf_finish(&D->out, status, out);
 next:
@@ -459,12 +420,8 @@ next:
 		free(np);
 		free(out);
 	}
-	for (i = 0; i < nold; i++)
-		free(old[i]);
-	for (i = 0; i < nnew; i++)
-		free(new[i]);
-	free(old);
-	free(new);
+	list_files_free(old, nold);
+	list_files_free(new, nnew);
 	return status;
 }
 

@@ -4,6 +4,7 @@
  */
 #include "lists.h"
 
+#include <dirent.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -281,4 +282,51 @@ list_header_put(struct wbuf *w, const struct list_head *h)
 		o = mpw_bool(o, 1);
 	}
 	wbuf_commit(w, o);
+}
+
+static int
+name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+char **
+list_files(const char *dir, size_t *n)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	char **v = NULL;
+	size_t cap = 0;
+
+	*n = 0;
+	if (d == NULL)
+		return NULL;
+	while ((e = readdir(d)) != NULL) {
+		size_t k = strlen(e->d_name);
+
+		/* Hidden files are not lists. */
+		if (e->d_name[0] == '.' || k <= 3 ||
+		    strcmp(e->d_name + k - 3, ".mp") != 0)
+			continue;
+		v = grow_array(v, &cap, *n, sizeof *v);
+		v[(*n)++] = xstrdup(e->d_name);
+	}
+	closedir(d);
+	if (*n > 1)
+		qsort(v, *n, sizeof *v, name_cmp);
+	return v ? v : xrealloc(NULL, sizeof *v);
+}
+
+int
+list_files_has(char *const *v, size_t n, const char *name)
+{
+	return n > 0 && bsearch(&name, v, n, sizeof *v, name_cmp) != NULL;
+}
+
+void
+list_files_free(char **v, size_t n)
+{
+	while (v && n-- > 0)
+		free(v[n]);
+	free(v);
 }

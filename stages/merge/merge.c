@@ -9,7 +9,6 @@
  */
 #include "merge.h"
 
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -168,53 +167,20 @@ merge_one(const struct merge_opts *o, const char *name, size_t *count,
 	return status;
 }
 
-static int
-name_cmp(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* The lists of the first shard's directory, by name. */
-static char **
-list_names(const char *dir, size_t *n)
-{
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	char **v = NULL;
-	size_t cap = 0;
-
-	*n = 0;
-	if (d == NULL) {
-		warnx("%s: cannot open:", dir);
-		return NULL;
-	}
-	while ((e = readdir(d)) != NULL) {
-		size_t l = strlen(e->d_name);
-
-		if (e->d_name[0] == '.' || l < 4 ||
-		    strcmp(e->d_name + l - 3, ".mp") != 0)
-			continue;
-		v = grow_array(v, &cap, *n, sizeof *v);
-		v[(*n)++] = xstrdup(e->d_name);
-	}
-	closedir(d);
-	if (*n > 1)
-		qsort(v, *n, sizeof *v, name_cmp);
-	return v ? v : calloc(1, sizeof *v);
-}
-
 /* Every list, or none: a merge that fails leaves no list half of the
  * shards' (the lists are committed together at the end). */
 int
 merge_run(const struct merge_opts *o)
 {
 	size_t n, i, count;
-	char **names = list_names(o->dirs[0], &n);
+	char **names = list_files(o->dirs[0], &n);
 	struct wbuf *w;
 	int *open, status;
 
-	if (names == NULL)
+	if (names == NULL) {
+		warnx("%s: cannot read:", o->dirs[0]);
 		return EX_NOINPUT;
+	}
 	if ((status = output_dir(o->out, "the merged lists' directory")))
 		return status;
 	w = calloc(n + 1, sizeof *w);
@@ -240,9 +206,8 @@ merge_run(const struct merge_opts *o)
 			status = status_merge(status, wbuf_finish(&w[i],
 			    status, path));
 		free(path);
-		free(names[i]);
 	}
-	free(names);
+	list_files_free(names, n);
 	free(w);
 	free(open);
 	return status;
