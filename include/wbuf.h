@@ -27,6 +27,14 @@ struct wbuf {
 	int	 ownfd;		/* fd opened here: close it (not atomic) */
 };
 
+/*
+ * Whether atomic files are synced to disk before and after their rename
+ * (default 1). A program writing scratch files that a crash makes
+ * useless anyway (revisit-shard --scratch) clears it: the rename stays
+ * atomic, only durability goes.
+ */
+extern int wbuf_durable;
+
 /* Write to fd (not owned unless opened by wbuf_open_atomic). */
 void	wbuf_init(struct wbuf *, int fd);
 /* The same with a buffer of cap bytes (its pages are only touched as

@@ -37,6 +37,8 @@ check "shard: each vid in one shard; a uid's devices all in the uid's" \
     "placed $S/s1 4 >$t/pl && [ \$(cut -d' ' -f1 $t/pl | sort | uniq -d | wc -l) -eq 0 ] && links $S/hits-$d1.mp >$t/ln && [ -s $t/ln ] && join $t/ln $t/pl | awk '{ if (s[\$2] != \"\" && s[\$2] != \$3) bad++; s[\$2] = \$3 } END { exit bad > 0 }'"
 check "shard: stdin (spooled) gives the same shards as a file; DIR/now is the latest hit" \
     "$SH -q -n 4 -o $S/s2 <$S/hits-$d1.mp && for k in 0 1 2 3; do cmp $S/s1/hits-\$k.mp $S/s2/hits-\$k.mp || exit 1; done && [ \$(cat $S/s2/now) = \$($DU $S/hits-$d1.mp | jq -s 'map(select(.kind == \"page\" and .status < 400) | .ts) | max') ] && [ -z \"\$(ls -A $S/s2 | grep spool)\" ]"
+check "shard: --links per file, --join, --route per file: the files of one pass, byte for byte" \
+    "mkdir -p $S/p2 && cp -a $S/hits-$d1.mp $t/ha.mp && cp -a $S/hits-$d1.mp $t/hb.mp && $SH -q -n 3 --per-input -o $S/p1 $t/ha.mp $t/hb.mp && $SH -q --links -o $S/p2/l0.mp $t/ha.mp && $SH -q --links --scratch -o $S/p2/l1.mp $t/hb.mp && $SH -q --join -n 3 -o $S/p2 $S/p2/l0.mp $S/p2/l1.mp && $SH -q --route $S/p2/routes -n 3 --per-input -o $S/p2 $t/ha.mp && $SH -q --route $S/p2/routes -n 3 --per-input --index 1 --scratch -o $S/p2 $t/hb.mp && for f in $S/p1/hits-*; do cmp \$f $S/p2/\${f##*/} || exit 1; done && cmp $S/p1/now $S/p2/now && $SH -q --route $S/p2/routes -n 4 -o $S/p3 $t/ha.mp 2>$t/rt.err; [ \$? -eq 65 ] && grep -q 'another number of shards' $t/rt.err"
 check "shard: --per-input keeps one file per shard and input" \
     "$SH -q -n 2 --per-input -o $S/s3 $S/hits-$d1.mp $S/hits-$d1.mp && [ \$(ls $S/s3/hits-*-*.mp | wc -l) -eq 4 ] && cmp $S/s3/hits-1-0.mp $S/s3/hits-1-1.mp"
 
@@ -142,9 +144,10 @@ exec sh -c "$*"
 EOF
 chmod +x "$NS/fakessh"
 nconf "$NS/h" 4 4 "hosts = 2/hostA,2/hostB
-ssh = $NS/fakessh" >"$NS/h.conf"
-check "nightly: hosts = several --sshlogin hosts: the steps run there; outputs are one process's" \
-    "d=${nights3%% *} && $NIGHTLY -q -c $NS/h.conf --day \$d && diff -r -x log $N/a/out/\$d/ $NS/h/out/\$d/ >&2 && grep -q hostA $NS/hosts.log && grep -q hostB $NS/hosts.log"
+ssh = $NS/fakessh
+scratch = $NS/scratch" >"$NS/h.conf"
+check "nightly: hosts = several --sshlogin hosts, scratch elsewhere: the steps run there; outputs are one process's; no scratch left" \
+    "d=${nights3%% *} && $NIGHTLY -q -c $NS/h.conf --day \$d && diff -r -x log $N/a/out/\$d/ $NS/h/out/\$d/ >&2 && grep -q hostA $NS/hosts.log && grep -q hostB $NS/hosts.log && [ -z \"\$(ls -A $NS/scratch)\" ]"
 { nconf "$NS/p4" 4 2; echo "funnel_rules = $N/bad-rules.conf"; } >"$NS/bad.conf"
 check "nightly: a failing stage of a shard fails the run, named with its status; nothing is published" \
     "psnap $NS/p4 >$t/before && $NIGHTLY -q -c $NS/bad.conf --day $day8 2>$t/pf.err; r=\$?; [ \$r -eq 64 ] && grep -q 'stage funnel\\.[0-3] failed (exit 64)' $t/pf.err && psnap $NS/p4 | cmp - $t/before"

@@ -122,6 +122,8 @@ wbuf_reserve_slow(struct wbuf *w, size_t n)
 	return w->buf + w->len;
 }
 
+int wbuf_durable = 1;
+
 /* fsync the directory holding path, so the rename itself is durable. */
 static int
 sync_dir(const char *path)
@@ -156,13 +158,13 @@ wbuf_close(struct wbuf *w, int keep)
 	wbuf_flush(w);
 	err = w->err;
 	if (w->tmppath) {
-		if (err == 0 && keep && fsync(w->fd) != 0)
+		if (err == 0 && keep && wbuf_durable && fsync(w->fd) != 0)
 			err = errno;
 		if (close(w->fd) != 0 && err == 0)
 			err = errno;
 		if (err == 0 && keep) {
 			if (rename(w->tmppath, w->path) != 0 ||
-			    sync_dir(w->path) != 0)
+			    (wbuf_durable && sync_dir(w->path) != 0))
 				err = errno;
 		}
 		if (err != 0 || !keep)

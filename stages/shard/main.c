@@ -7,31 +7,35 @@
 
 #include "prog.h"
 #include "shard.h"
+#include "wbuf.h"
 
 static const char usage_text[] =
-"usage: revisit-shard -n N -o DIR [--state DIR] [options] [FILE...]\n"
+"usage: revisit-shard -n N -o DIR [--state DIR] [--per-input] [FILE...]\n"
+"       revisit-shard --links -o LINKS FILE...\n"
+"       revisit-shard --join -n N -o DIR [--state DIR] LINKS...\n"
+"       revisit-shard --route DIR/routes -n N -o DIR [--index I] FILE\n"
 "       revisit-shard --reshard -n N --state DIR -o NEW-DIR\n"
-"Split hit records (revisit-parse output; stdin if no FILE) into N\n"
-"shards by person, as DIR/hits-0.mp ... DIR/hits-(N-1).mp, so that every\n"
-"hit of a person, from any of its devices, is in one shard: shard =\n"
-"XXH3-64(person key) mod N, the person being the uid of the vid's latest\n"
-"hit with one tonight, else its uid in the state, else the vid. Each\n"
-"shard keeps the input's order; other records go to shard 0. DIR/now\n"
-"gets the night's end (epoch ms) for every shard's --now.\n"
+"Split hit records (revisit-parse output; stdin if no FILE) into N shards\n"
+"by person, DIR/hits-K.mp, so that every hit of a person, from any of its\n"
+"devices, is in one shard: XXH3-64(person key) mod N, the person being\n"
+"the uid of the vid's latest hit with one tonight, else its uid in the\n"
+"state, else the vid. Each shard keeps the input's order; other records\n"
+"go to shard 0. DIR/now gets the night's end (epoch ms), every shard's\n"
+"--now. The same in phases, for many files (schemas/shard.md): --links\n"
+"per file, --join once, --route per file.\n"
 "\n"
 "  -n, --shards N      the number of shards (1 to 1024)\n"
 "  -o, --output DIR    where the shards go (created; files atomically)\n"
-"  --state DIR         the state, sharded the same way: DIR/shard-K for\n"
-"                      K in 0..N-1 (created when missing). Its links route\n"
-"                      hits of vids that logged in on earlier nights, and\n"
-"                      a device whose person is now in another shard is\n"
-"                      moved to that shard's state (a new generation)\n"
-"  --per-input         one file per shard and input: DIR/hits-K-I.mp for\n"
-"                      input I (from 0), each in its input's order, for\n"
-"                      revisit-sessionize to merge by time\n"
-"  --reshard           rewrite the state in --state DIR (one process's, or\n"
-"                      sharded any number of ways) as N shards in the new\n"
-"                      directory -o NEW-DIR: to change the shard count\n"
+"  --state DIR         the state, sharded the same way (DIR/shard-K): its\n"
+"                      links route vids that logged in on earlier nights;\n"
+"                      a device now of another shard's person is moved to\n"
+"                      that shard's state (a new generation)\n"
+"  --per-input         DIR/hits-K-I.mp per input I, for sessionize to merge\n"
+"  --links             each vid of the FILEs, with its latest uid, to LINKS\n"
+"  --join              the inputs' LINKS and the state's: DIR/routes, now\n"
+"  --route TABLE       route by the join's table (--per-input, from --index)\n"
+"  --reshard           the state in --state as N shards in -o NEW-DIR\n"
+"  --scratch           outputs are a run's scratch: renamed, not synced\n"
 "  --progress          a progress line on stderr (default on a terminal)\n"
 "  -q, --quiet         no counts on stderr\n"
 "  -h, --help          this help;  -V, --version  the version\n"
@@ -40,7 +44,8 @@ static const char usage_text[] =
 "damaged input or state, 66 an input cannot be opened, 73 an output\n"
 "cannot be created, 74 I/O error, 75 a shard's state is being updated.\n";
 
-enum { O_STATE = 256, O_PROGRESS, O_RESHARD, O_PER_INPUT };
+enum { O_STATE = 256, O_PROGRESS, O_RESHARD, O_PER_INPUT, O_LINKS, O_JOIN,
+    O_ROUTE, O_INDEX, O_SCRATCH };
 
 static const struct option longopts[] = {
 	{ "shards",	required_argument,	NULL, 'n' },
@@ -49,6 +54,11 @@ static const struct option longopts[] = {
 	{ "progress",	no_argument,		NULL, O_PROGRESS },
 	{ "reshard",	no_argument,		NULL, O_RESHARD },
 	{ "per-input",	no_argument,		NULL, O_PER_INPUT },
+	{ "links",	no_argument,		NULL, O_LINKS },
+	{ "join",	no_argument,		NULL, O_JOIN },
+	{ "route",	required_argument,	NULL, O_ROUTE },
+	{ "index",	required_argument,	NULL, O_INDEX },
+	{ "scratch",	no_argument,		NULL, O_SCRATCH },
 	{ "quiet",	no_argument,		NULL, 'q' },
 	{ "help",	no_argument,		NULL, 'h' },
 	{ "version",	no_argument,		NULL, 'V' },
@@ -59,7 +69,8 @@ int
 main(int argc, char *argv[])
 {
 	struct shard_opts o = { 0 };
-	int c, reshard = 0;
+	int c, mode = 0;
+	size_t nin;
 
 	prog_init(argv[0]);
 	while ((c = getopt_long(argc, argv, "n:o:qhV", longopts, NULL)) != -1) {
@@ -71,20 +82,29 @@ main(int argc, char *argv[])
 		case 'o': o.out = optarg; break;
 		case O_STATE: o.state = optarg; break;
 		case O_PROGRESS: o.progress = 1; break;
-		case O_RESHARD: reshard = 1; break;
 		case O_PER_INPUT: o.per_input = 1; break;
+		case O_RESHARD: case O_LINKS: case O_JOIN: mode = c; break;
+		case O_ROUTE: o.routes = optarg; break;
+		case O_SCRATCH: wbuf_durable = 0; break;
+		case O_INDEX:
+			o.index = (size_t)parse_count("--index", optarg);
+			break;
 		case 'q': o.quiet = 1; break;
 		case 'h': usage_exit(usage_text, EX_OK);
 		case 'V': print_version();
 		default: usage_exit(usage_text, EX_USAGE);
 		}
 	}
-	if (o.n == 0 || o.out == NULL)
+	nin = (size_t)(argc - optind);
+	if (o.out == NULL || (mode != O_LINKS && o.n == 0) ||
+	    (mode == O_RESHARD && (o.state == NULL || nin != 0)) ||
+	    (mode == O_JOIN && nin == 0))
 		usage_exit(usage_text, EX_USAGE);
-	if (reshard) {
-		if (o.state == NULL || optind != argc)
-			usage_exit(usage_text, EX_USAGE);
+	if (mode == O_RESHARD)
 		return shard_reshard(o.state, o.out, o.n, o.quiet);
-	}
-	return shard_run(argv + optind, (size_t)(argc - optind), &o);
+	if (mode == O_LINKS)
+		return shard_links(argv + optind, nin, o.out, o.quiet);
+	if (mode == O_JOIN)
+		return shard_join(argv + optind, nin, &o);
+	return shard_run(argv + optind, nin, &o);
 }

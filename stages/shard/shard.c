@@ -31,20 +31,21 @@
 struct sh {
 	const struct shard_opts	*o;
 	struct night		 night;
+	struct routes		*routes;	/* --route: the join's table */
 	struct wbuf		*out;		/* per shard */
 	uint64_t		*count;		/* hits per shard */
 	struct wbuf		 spool;
 	int			 spooling;
-	unsigned long long	 nhits, nother, nbad, nlinked;
+	unsigned long long	 nhits, nother, nbad, nlinked, nmissing;
 };
 
 /* ---- pass 1: tonight's links ---- */
 
-static struct svid *
-vid_of(struct night *n, const struct span *vid)
+struct svid *
+night_vid(struct night *n, const char *vid, size_t len)
 {
 	int added;
-	uint32_t v = strtab_intern(n->vids, vid->p, vid->len, &added);
+	uint32_t v = strtab_intern(n->vids, vid, len, &added);
 
 	if (added) {
 		n->v = grow_array(n->v, &n->cap, v, sizeof *n->v);
@@ -55,38 +56,47 @@ vid_of(struct night *n, const struct span *vid)
 }
 
 /*
- * The hits that make sessions (revisit-sessionize's: page hits with a
- * method and status 200-399) give links. A session's uid is its latest
- * hit's that has one, and a vid's link its latest such session's: the
- * uid of its latest hit with one. Two uids in the same millisecond: the
- * greater one, so that the answer does not depend on input order.
+ * A session's uid is its latest hit's that has one, and a vid's link
+ * its latest such session's: the uid of its latest hit with one. Two
+ * uids in the same millisecond: the greater one, so that the answer
+ * does not depend on input order.
  */
-static void
-see(struct sh *S, const struct hit *h)
+void
+night_link(struct night *n, struct svid *v, const char *uid, size_t len,
+    int64_t ts)
 {
-	struct svid *v = vid_of(&S->night, &h->vid);
 	uint32_t u;
 
-	if (h->kind != HIT_PAGE || h->status < 200 || h->status > 399 ||
-	    h->method.p == NULL)
+	if (len == 0 || (v->uid != STRTAB_NONE && ts < v->uid_ts))
 		return;
-	if (h->ts > S->night.latest)
-		S->night.latest = h->ts;
-	if (h->uid.p == NULL || h->uid.len == 0 ||
-	    (v->uid != STRTAB_NONE && h->ts < v->uid_ts))
-		return;
-	u = strtab_intern(S->night.uids, h->uid.p, h->uid.len, NULL);
-	if (v->uid != STRTAB_NONE && h->ts == v->uid_ts && u != v->uid) {
+	u = strtab_intern(n->uids, uid, len, NULL);
+	if (v->uid != STRTAB_NONE && ts == v->uid_ts && u != v->uid) {
 		size_t an, bn;
-		const char *a = strtab_str(S->night.uids, u, &an);
-		const char *b = strtab_str(S->night.uids, v->uid, &bn);
+		const char *a = strtab_str(n->uids, u, &an);
+		const char *b = strtab_str(n->uids, v->uid, &bn);
 		int c = memcmp(a, b, an < bn ? an : bn);
 
 		if (c < 0 || (c == 0 && an < bn))
 			return;
 	}
 	v->uid = u;
-	v->uid_ts = h->ts;
+	v->uid_ts = ts;
+}
+
+/* The hits that make sessions (revisit-sessionize's: page hits with a
+ * method and status 200-399) give links and the night's end. */
+void
+night_see(struct night *n, const struct hit *h)
+{
+	struct svid *v = night_vid(n, h->vid.p, h->vid.len);
+
+	if (h->kind != HIT_PAGE || h->status < 200 || h->status > 399 ||
+	    h->method.p == NULL)
+		return;
+	if (h->ts > n->latest)
+		n->latest = h->ts;
+	if (h->uid.p != NULL)
+		night_link(n, v, h->uid.p, h->uid.len, h->ts);
 }
 
 static void
@@ -98,7 +108,7 @@ pass1(void *arg, const char *rec, size_t len, const struct records *r)
 	if (S->spooling)
 		wbuf_write(&S->spool, rec, len);
 	if (hit_decode(rec, len, &h) == 0) {
-		see(S, &h);
+		night_see(&S->night, &h);
 		return;
 	}
 	(void)r;
@@ -106,11 +116,11 @@ pass1(void *arg, const char *rec, size_t len, const struct records *r)
 
 /* ---- between the passes: each vid's shard ---- */
 
-static void
-settle(struct sh *S)
+unsigned long long
+night_settle(struct night *n, size_t nshards)
 {
-	struct night *n = &S->night;
 	size_t i, nv = strtab_count(n->vids);
+	unsigned long long linked = 0;
 
 	for (i = 0; i < nv; i++) {
 		struct svid *v = &n->v[i];
@@ -118,14 +128,15 @@ settle(struct sh *S)
 
 		if (v->uid != STRTAB_NONE) {
 			key.p = strtab_str(n->uids, v->uid, &key.n);
-			S->nlinked++;
+			linked++;
 		} else if (v->state_uid.n) {
 			key = v->state_uid;
 		} else {
 			key.p = strtab_str(n->vids, (uint32_t)i, &key.n);
 		}
-		v->to = (uint32_t)state_shard_of(key, S->o->n);
+		v->to = (uint32_t)state_shard_of(key, nshards);
 	}
+	return linked;
 }
 
 /* ---- pass 2: routing ---- */
@@ -137,7 +148,20 @@ pass2(void *arg, const char *rec, size_t len, const struct records *r)
 	struct hit h;
 	size_t k = 0;
 
-	if (hit_decode(rec, len, &h) == 0) {
+	if (hit_decode(rec, len, &h) == 0 && S->routes) {
+		long t = routes_find(S->routes, h.vid.p, h.vid.len);
+
+		if (t < 0) {
+			if (S->nmissing++ < 10)
+				warnx("%s: record %llu: vid %.*s is not in the "
+				    "routes table: links of other hits?",
+				    r->name, (unsigned long long)r->nrec,
+				    (int)h.vid.len, h.vid.p);
+			return;
+		}
+		k = (size_t)t;
+		S->nhits++;
+	} else if (hit_decode(rec, len, &h) == 0) {
 		k = S->night.v[strtab_find(S->night.vids, h.vid.p,
 		    h.vid.len)].to;
 		S->nhits++;
@@ -179,7 +203,7 @@ static char *
 out_name(const struct sh *S, size_t k, size_t i)
 {
 	return S->o->per_input ? xasprintf("%s/hits-%zu-%zu.mp", S->o->out,
-	    k, i) : xasprintf("%s/hits-%zu.mp", S->o->out, k);
+	    k, i + S->o->index) : xasprintf("%s/hits-%zu.mp", S->o->out, k);
 }
 
 static int
@@ -241,6 +265,8 @@ route(struct sh *S, char *const *paths, size_t npaths)
 			break;
 		status = records_each(S->o->per_input ? paths + i : paths,
 		    S->o->per_input ? 1 : npaths, 0, pass2, S, &in);
+		if (S->nmissing)
+			status = status_merge(status, EX_DATAERR);
 		status = status_merge(status, close_outputs(S, i,
 		    status == 0));
 	}
@@ -248,10 +274,10 @@ route(struct sh *S, char *const *paths, size_t npaths)
 }
 
 /* The night's end, for every shard's stages to agree on (--now). */
-static int
-write_now(const struct sh *S, int64_t now)
+int
+shard_write_now(const char *dir, int64_t now)
 {
-	char *path = xasprintf("%s/now", S->o->out);
+	char *path = xasprintf("%s/now", dir);
 	struct wbuf w;
 	char line[32];
 	int e;
@@ -292,6 +318,11 @@ report(const struct sh *S, unsigned long long moved)
 	uint64_t lo = UINT64_MAX, hi = 0;
 	size_t k;
 
+	if (S->routes) {
+		fprintf(stderr, "%s: %llu hits to %zu shards by the routes "
+		    "table\n", prog_name, S->nhits, S->o->n);
+		return;
+	}
 	for (k = 0; k < S->o->n; k++) {
 		lo = S->count[k] < lo ? S->count[k] : lo;
 		hi = S->count[k] > hi ? S->count[k] : hi;
@@ -321,6 +352,15 @@ shard_run(char *const *paths, size_t npaths, const struct shard_opts *o)
 	S.night.uids = strtab_new();
 	if ((status = output_dir(o->out, "the shards' directory")) != 0)
 		return status;
+	if (o->routes) {	/* the join decided: one pass */
+		if ((S.routes = routes_open(o->routes, o->n, &status)) != NULL) {
+			status = route(&S, paths, npaths);
+			routes_close(S.routes);
+		}
+		if (status == 0 && !o->quiet)
+			report(&S, 0);
+		goto done;
+	}
 	if (!rereadable(paths, npaths) && (status = spool_open(&S, &spool)))
 		return status;
 	status = records_each(paths, npaths, o->progress, pass1, &S, &in);
@@ -343,7 +383,7 @@ shard_run(char *const *paths, size_t npaths, const struct shard_opts *o)
 	    (ss = shard_states_open(o->state, o->n, &status)) != NULL)
 		status = shard_states_links(ss, &S.night);
 	if (status == 0)
-		settle(&S);
+		S.nlinked = night_settle(&S.night, o->n);
 	if (status == 0 && ss)
 		status = shard_states_move(ss, &S.night, &moved);
 	if (status == 0)
@@ -352,11 +392,12 @@ shard_run(char *const *paths, size_t npaths, const struct shard_opts *o)
 	if (ss && shard_states_now(ss) > now)
 		now = shard_states_now(ss);
 	if (status == 0)
-		status = write_now(&S, now);
+		status = shard_write_now(o->out, now);
 	if (status == 0 && !o->quiet)
 		report(&S, moved);
 	if (ss)
 		shard_states_close(ss);
+done:
 	if (spool) {
 		unlink(spool);
 		free(spool);

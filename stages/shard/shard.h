@@ -19,6 +19,8 @@ struct shard_opts {
 	const char	*out;		/* directory of hits-K.mp */
 	const char	*state;		/* the sharded state, or NULL */
 	int		 per_input;	/* hits-K-I.mp per input I */
+	const char	*routes;	/* --route: the join's table */
+	size_t		 index;		/* --route: I of hits-K-I.mp */
 	int		 quiet, progress;
 };
 
@@ -27,6 +29,21 @@ int	shard_run(char *const *paths, size_t npaths, const struct shard_opts *);
 /* The state in from (one process's, or sharded) written as n shards
  * into the new directory to. Returns an exit status. */
 int	shard_reshard(const char *from, const char *to, size_t n, int quiet);
+
+/* The three phases (phases.c): each input's links to out; the links of
+ * every input joined (with o->state) into o->out/routes and now; and
+ * (shard_run with o->routes) each input routed by that table. */
+int	shard_links(char *const *paths, size_t npaths, const char *out,
+	    int quiet);
+int	shard_join(char *const *paths, size_t npaths, const struct shard_opts *);
+struct routes;
+struct routes *routes_open(const char *path, size_t nshards, int *status);
+/* vid's shard, or -1 if the table lacks it. */
+long	routes_find(const struct routes *, const char *vid, size_t len);
+void	routes_close(struct routes *);
+
+/* dir/now: the night's end, for every shard's --now. */
+int	shard_write_now(const char *dir, int64_t now);
 
 /* ---- between shard.c and move.c ---- */
 
@@ -44,6 +61,18 @@ struct night {
 	size_t		 cap;
 	int64_t		 latest;	/* of the hits that make sessions */
 };
+
+struct hit;
+
+/* Tonight's vid (added if new). */
+struct svid *night_vid(struct night *, const char *vid, size_t len);
+/* A hit of v at ts that carries uid: v's link if it is the latest. */
+void	night_link(struct night *, struct svid *v, const char *uid,
+	    size_t len, int64_t ts);
+/* A hit: its vid, and its link and time if it makes sessions. */
+void	night_see(struct night *, const struct hit *);
+/* Each vid's shard among n (v->to); how many are linked tonight. */
+unsigned long long night_settle(struct night *, size_t n);
 
 struct shard_states;
 

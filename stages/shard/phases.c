@@ -1,0 +1,353 @@
+/*
+ * phases.c - revisit-shard in three phases, for a night of many files:
+ * what one run does (read everything for the links, then route it)
+ * split so that only the small middle part is serial.
+ *
+ *   --links   per input file, at once: each vid of the file, with its
+ *             latest uid and when (a few bytes per vid)
+ *   --join    once: the inputs' links joined with the state's, the
+ *             devices that change shards moved, and each vid's shard
+ *             written to a table (DIR/routes) and the night's end
+ *             (DIR/now)
+ *   --route   per input file, at once: its hits to the shards, by the
+ *             table
+ *
+ * The table is a file of fixed-size entries sorted by XXH3-64 of the
+ * vid, mapped by each --route and searched: no process loads all of
+ * it. Two vids of one night with the same 64-bit hash would be an error
+ * the join reports (it has never happened; it would take 2^32 vids to
+ * be likely).
+ */
+#include "shard.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <xxhash.h>
+
+#include "hit.h"
+#include "mpc.h"
+#include "mpk.h"
+#include "prog.h"
+#include "records.h"
+#include "wbuf.h"
+
+#define ROUTES_MAGIC	"revisit-routes 1\n"	/* 17 bytes, then 7 of 0 */
+#define ROUTES_HEAD	32			/* magic, pad, u32 n, u32 0 */
+
+struct route {			/* native byte order: one run's scratch */
+	uint64_t	 hash;
+	uint32_t	 shard;
+	uint32_t	 pad;
+};
+
+struct routes {
+	const unsigned char	*map;
+	size_t			 len, n;
+	const struct route	*r;
+};
+
+/* ---- --links ---- */
+
+static void
+links_record(void *arg, const char *rec, size_t len, const struct records *r)
+{
+	struct hit h;
+
+	(void)r;
+	if (hit_decode(rec, len, &h) == 0)
+		night_see(arg, &h);
+}
+
+int
+shard_links(char *const *paths, size_t npaths, const char *out, int quiet)
+{
+	struct night n = { 0 };
+	struct records in;
+	struct wbuf w;
+	size_t i, nv;
+	int status;
+
+	n.vids = strtab_new();
+	n.uids = strtab_new();
+	status = records_each(paths, npaths, 0, links_record, &n, &in);
+	if (status == 0 && wbuf_open_atomic(&w, out) != 0) {
+		warnx("%s: cannot create:", out);
+		status = EX_CANTCREAT;
+	} else if (status == 0) {
+		nv = strtab_count(n.vids);
+		for (i = 0; i < nv; i++) {
+			const struct svid *v = &n.v[i];
+			size_t vn, un = 0;
+			const char *vid = strtab_str(n.vids, (uint32_t)i, &vn);
+			const char *uid = v->uid == STRTAB_NONE ? NULL :
+			    strtab_str(n.uids, v->uid, &un);
+			char *o = wbuf_reserve(&w, 64 + MPW_STR_MAX(vn) +
+			    MPW_STR_MAX(un));
+
+			o = mpw_map(o, uid ? 4 : 2);
+			o = mpw_lit(o, "type");
+			o = mpw_lit(o, "link");
+			o = mpw_lit(o, "vid");
+			o = mpw_str(o, vid, vn);
+			if (uid) {
+				o = mpw_lit(o, "uid");
+				o = mpw_str(o, uid, un);
+				o = mpw_lit(o, "ts");
+				o = mpw_int(o, v->uid_ts);
+			}
+			wbuf_commit(&w, o);
+		}
+		{
+			char *o = wbuf_reserve(&w, 64);
+
+			o = mpw_map(o, 2);
+			o = mpw_lit(o, "type");
+			o = mpw_lit(o, "links");
+			o = mpw_lit(o, "latest");
+			o = mpw_int(o, n.latest);
+			wbuf_commit(&w, o);
+		}
+		status = wbuf_finish(&w, 0, out);
+	}
+	if (status == 0 && !quiet)
+		fprintf(stderr, "%s: %llu records: %zu vids, %llu of them "
+		    "with a uid\n", prog_name, (unsigned long long)in.n,
+		    strtab_count(n.vids), night_settle(&n, 1));
+	free(n.v);
+	strtab_free(n.vids);
+	strtab_free(n.uids);
+	return status;
+}
+
+/* ---- --join ---- */
+
+struct jn {
+	struct night	 night;
+	unsigned long long nbad;
+};
+
+static void
+join_record(void *arg, const char *rec, size_t len, const struct records *r)
+{
+	struct jn *J = arg;
+	struct mpc c;
+	const char *t = NULL, *vid = NULL, *uid = NULL;
+	size_t tn = 0, vn = 0, un = 0;
+	int64_t ts = 0, latest = -1;
+	uint32_t n, i;
+	int bad = 0;
+
+	mpc_init(&c, rec, len);
+	bad = mpc_map(&c, &n) != 0;
+	for (i = 0; i < n && !bad; i++) {
+		if (mpc_key_is(&c, "type", 4))
+			bad = mpc_skip(&c) || mpc_str(&c, &t, &tn);
+		else if (mpc_key_is(&c, "vid", 3))
+			bad = mpc_skip(&c) || mpc_str(&c, &vid, &vn);
+		else if (mpc_key_is(&c, "uid", 3))
+			bad = mpc_skip(&c) || mpc_str(&c, &uid, &un);
+		else if (mpc_key_is(&c, "ts", 2))
+			bad = mpc_skip(&c) || mpc_int(&c, &ts);
+		else if (mpc_key_is(&c, "latest", 6))
+			bad = mpc_skip(&c) || mpc_int(&c, &latest);
+		else
+			bad = mpc_skip(&c) || mpc_skip(&c);
+	}
+	if (!bad && tn == 4 && memcmp(t, "link", 4) == 0 && vid && vn) {
+		struct svid *v = night_vid(&J->night, vid, vn);
+
+		if (uid)
+			night_link(&J->night, v, uid, un, ts);
+	} else if (!bad && tn == 5 && memcmp(t, "links", 5) == 0 &&
+	    latest >= 0) {
+		if (latest > J->night.latest)
+			J->night.latest = latest;
+	} else if (J->nbad++ < 10) {
+		warnx("%s: record %llu: not a link record (revisit-shard "
+		    "--links)", r->name, (unsigned long long)r->nrec);
+	}
+}
+
+static int
+route_cmp(const void *x, const void *y)
+{
+	const struct route *a = x, *b = y;
+
+	return (a->hash > b->hash) - (a->hash < b->hash);
+}
+
+static int
+write_routes(const struct night *n, const char *dir, size_t nshards)
+{
+	size_t nv = strtab_count(n->vids), i, k = 0;
+	struct route *r = calloc(nv + 1, sizeof *r);
+	char head[ROUTES_HEAD], *path = path_join(dir, "routes");
+	uint32_t cnt;
+	struct wbuf w;
+	int status = 0;
+
+	if (r == NULL)
+		die(EX_OSERR, "out of memory");
+	for (i = 0; i < nv; i++) {
+		size_t vn;
+		const char *vid = strtab_str(n->vids, (uint32_t)i, &vn);
+
+		r[i].hash = XXH3_64bits(vid, vn);
+		r[i].shard = n->v[i].to;
+	}
+	if (nv > 1)
+		qsort(r, nv, sizeof *r, route_cmp);
+	for (i = 0; i < nv; i++) {
+		if (k > 0 && r[k - 1].hash == r[i].hash) {
+			if (r[k - 1].shard != r[i].shard) {
+				warnx("two vids of the night with one XXH3-64 "
+				    "hash (%016llx) in different shards: run "
+				    "revisit-shard in one pass",
+				    (unsigned long long)r[i].hash);
+				status = EX_SOFTWARE;
+			}
+			continue;
+		}
+		r[k++] = r[i];
+	}
+	memset(head, 0, sizeof head);
+	memcpy(head, ROUTES_MAGIC, sizeof ROUTES_MAGIC - 1);
+	cnt = (uint32_t)k;
+	memcpy(head + 24, &cnt, 4);
+	cnt = (uint32_t)nshards;
+	memcpy(head + 28, &cnt, 4);
+	if (status == 0 && wbuf_open_atomic(&w, path) != 0) {
+		warnx("%s: cannot create:", path);
+		status = EX_CANTCREAT;
+	} else if (status == 0) {
+		wbuf_write(&w, head, sizeof head);
+		wbuf_write(&w, r, k * sizeof *r);
+		status = wbuf_finish(&w, 0, path);
+	}
+	free(r);
+	free(path);
+	return status;
+}
+
+int
+shard_join(char *const *paths, size_t npaths, const struct shard_opts *o)
+{
+	struct jn J;
+	struct records in;
+	struct shard_states *ss = NULL;
+	unsigned long long moved = 0, linked = 0;
+	int64_t now;
+	int status;
+
+	memset(&J, 0, sizeof J);
+	J.night.vids = strtab_new();
+	J.night.uids = strtab_new();
+	if ((status = output_dir(o->out, "the shards' directory")) != 0)
+		return status;
+	status = records_each(paths, npaths, 0, join_record, &J, &in);
+	if (status == 0 && J.nbad)
+		status = EX_DATAERR;
+	if (status == 0 && o->state &&
+	    (ss = shard_states_open(o->state, o->n, &status)) != NULL)
+		status = shard_states_links(ss, &J.night);
+	if (status == 0)
+		linked = night_settle(&J.night, o->n);
+	if (status == 0 && ss)
+		status = shard_states_move(ss, &J.night, &moved);
+	if (status == 0)
+		status = write_routes(&J.night, o->out, o->n);
+	now = J.night.latest;
+	if (ss && shard_states_now(ss) > now)
+		now = shard_states_now(ss);
+	if (status == 0)
+		status = shard_write_now(o->out, now);
+	if (status == 0 && !o->quiet)
+		fprintf(stderr, "%s: %zu vids of %zu inputs (%llu linked to a "
+		    "uid tonight) to %zu shards; %llu devices moved to another "
+		    "shard's state\n", prog_name, strtab_count(J.night.vids),
+		    npaths, linked, o->n, moved);
+	if (ss)
+		shard_states_close(ss);
+	free(J.night.v);
+	strtab_free(J.night.vids);
+	strtab_free(J.night.uids);
+	return status;
+}
+
+/* ---- --route: the table ---- */
+
+struct routes *
+routes_open(const char *path, size_t nshards, int *status)
+{
+	struct routes *t = calloc(1, sizeof *t);
+	struct stat sb;
+	uint32_t n, ns;
+	int fd;
+
+	if (t == NULL)
+		die(EX_OSERR, "out of memory");
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+		warnx("%s: cannot open:", path);
+		*status = EX_NOINPUT;
+		free(t);
+		return NULL;
+	}
+	if (fstat(fd, &sb) != 0 || sb.st_size < ROUTES_HEAD ||
+	    (t->map = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_SHARED,
+	    fd, 0)) == MAP_FAILED) {
+		warnx("%s: not a routes table (revisit-shard --join)", path);
+		close(fd);
+		free(t);
+		*status = EX_DATAERR;
+		return NULL;
+	}
+	close(fd);
+	t->len = (size_t)sb.st_size;
+	memcpy(&n, t->map + 24, 4);
+	memcpy(&ns, t->map + 28, 4);
+	if (memcmp(t->map, ROUTES_MAGIC, sizeof ROUTES_MAGIC - 1) != 0 ||
+	    t->len != ROUTES_HEAD + (size_t)n * sizeof(struct route) ||
+	    ns != nshards) {
+		warnx("%s: %s", path, ns != nshards && memcmp(t->map,
+		    ROUTES_MAGIC, sizeof ROUTES_MAGIC - 1) == 0 ?
+		    "a table of another number of shards" :
+		    "not a routes table (revisit-shard --join), or cut short");
+		routes_close(t);
+		*status = EX_DATAERR;
+		return NULL;
+	}
+	t->n = n;
+	t->r = (const struct route *)(const void *)(t->map + ROUTES_HEAD);
+	return t;
+}
+
+long
+routes_find(const struct routes *t, const char *vid, size_t len)
+{
+	uint64_t h = XXH3_64bits(vid, len);
+	size_t lo = 0, hi = t->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (t->r[mid].hash < h)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < t->n && t->r[lo].hash == h ? (long)t->r[lo].shard : -1;
+}
+
+void
+routes_close(struct routes *t)
+{
+	if (t->map && t->map != MAP_FAILED)
+		munmap((void *)t->map, t->len);
+	free(t);
+}
