@@ -96,7 +96,7 @@ check "shard --reshard: one state as 3 shards, and back as one: the same persons
 check "shard: a state sharded otherwise, or resharding onto a state, is 64 and says to reshard" \
     "$SH -n 2 -o $t/x --state $S/n4/state $S/hits-$d1.mp 2>$t/e1; [ \$? -eq 64 ] && grep -q 'reshard' $t/e1 && $SH -n 4 -o $t/x --state $S/n1/state $S/hits-$d1.mp 2>$t/e2; [ \$? -eq 64 ] && grep -q 'reshard' $t/e2 && $SH --reshard -n 2 --state $S/n1/state -o $S/rs3 2>/dev/null; [ \$? -eq 64 ]"
 check "merge: lists of different nights or a member in two shards are 65, and nothing is written" \
-    "$MG -q -o $t/m1 $N/a/out/$d1/audiences $N/a/out/${first4##* }/audiences 2>$t/e3; [ \$? -eq 65 ] && grep -q \"another night's\" $t/e3 && $MG -q -o $t/m2 $S/n4/aud-0 $S/n4/aud-0 2>$t/e4; [ \$? -eq 65 ] && grep -q 'in two shards' $t/e4 && [ -z \"\$(ls $t/m2 2>/dev/null)\" ]"
+    "$MG -q -o $t/mg1 $N/a/out/$d1/audiences $N/a/out/${first4##* }/audiences 2>$t/e3; [ \$? -eq 65 ] && grep -q \"another night's\" $t/e3 && $MG -q -o $t/mg2 $S/n4/aud-0 $S/n4/aud-0 2>$t/e4; [ \$? -eq 65 ] && grep -q 'in two shards' $t/e4 && [ -z \"\$(ls $t/mg2 2>/dev/null)\" ]"
 check "audience: --ranks of other rules is 65" \
     "printf 'audience a\n\tmembership 30d\n\tinclude purchase ever\n' >$t/one.conf && $AU -q --state $S/n1/state -r $t/one.conf --ranks $S/n4/ranks-0.mp -o $t/x 2>$t/e5; [ \$? -eq 65 ] && grep -q 'other audience rules' $t/e5"
 
