@@ -101,7 +101,8 @@ mpw_str(char *p, const char *s, size_t n)
 		*p++ = (char)0xdb;
 		p = mpw_be(p, n, 4);
 	}
-	memcpy(p, s, n);
+	if (n)		/* an empty string may have no bytes (NULL) */
+		memcpy(p, s, n);
 	return p + n;
 }
 
