@@ -12,10 +12,12 @@
  *   --route   per input file, at once: its hits to the shards, by the
  *             table
  *
- * The table is a file of fixed-size entries sorted by XXH3-64 of the
- * vid, mapped by each --route and searched: no process loads all of
- * it. Two vids of one night with the same 64-bit hash would be an error
- * the join reports (it has never happened; it would take 2^32 vids to
+ * The table is a file holding an open-addressing hash table keyed by
+ * XXH3-64 of the vid (a power of two of slots, at most half full,
+ * linear probing), mapped by each --route: no process loads it, and a
+ * lookup touches one or two cache lines where a binary search over a
+ * month's vids took twenty. Two vids of one night with the same 64-bit
+ * hash would be an error the join reports (it would take 2^32 vids to
  * be likely).
  */
 #include "shard.h"
@@ -37,12 +39,12 @@
 #include "records.h"
 #include "wbuf.h"
 
-#define ROUTES_MAGIC	"revisit-routes 1\n"	/* 17 bytes, then 7 of 0 */
-#define ROUTES_HEAD	32			/* magic, pad, u32 n, u32 0 */
+#define ROUTES_MAGIC	"revisit-routes 2\n"	/* 17 bytes, then 7 of 0 */
+#define ROUTES_HEAD	32		/* magic, pad, u32 slots, u32 shards */
 
 struct route {			/* native byte order: one run's scratch */
 	uint64_t	 hash;
-	uint32_t	 shard;
+	uint32_t	 shard;		/* + 1; 0: an empty slot */
 	uint32_t	 pad;
 };
 
@@ -175,59 +177,48 @@ join_record(void *arg, const char *rec, size_t len, const struct records *r)
 }
 
 static int
-route_cmp(const void *x, const void *y)
-{
-	const struct route *a = x, *b = y;
-
-	return (a->hash > b->hash) - (a->hash < b->hash);
-}
-
-static int
 write_routes(const struct night *n, const char *dir, size_t nshards)
 {
-	size_t nv = strtab_count(n->vids), i, k = 0;
-	struct route *r = calloc(nv + 1, sizeof *r);
+	size_t nv = strtab_count(n->vids), i, cap = 16;
+	struct route *r;
 	char head[ROUTES_HEAD], *path = path_join(dir, "routes");
-	uint32_t cnt;
+	uint32_t u32;
 	struct wbuf w;
 	int status = 0;
 
-	if (r == NULL)
+	while (cap < 2 * nv)
+		cap *= 2;
+	if (cap > UINT32_MAX || (r = calloc(cap, sizeof *r)) == NULL)
 		die(EX_OSERR, "out of memory");
-	for (i = 0; i < nv; i++) {
-		size_t vn;
+	for (i = 0; i < nv && status == 0; i++) {
+		size_t vn, k;
 		const char *vid = strtab_str(n->vids, (uint32_t)i, &vn);
+		uint64_t h = XXH3_64bits(vid, vn);
 
-		r[i].hash = XXH3_64bits(vid, vn);
-		r[i].shard = n->v[i].to;
-	}
-	if (nv > 1)
-		qsort(r, nv, sizeof *r, route_cmp);
-	for (i = 0; i < nv; i++) {
-		if (k > 0 && r[k - 1].hash == r[i].hash) {
-			if (r[k - 1].shard != r[i].shard) {
-				warnx("two vids of the night with one XXH3-64 "
-				    "hash (%016llx) in different shards: run "
-				    "revisit-shard in one pass",
-				    (unsigned long long)r[i].hash);
-				status = EX_SOFTWARE;
-			}
-			continue;
+		for (k = h & (cap - 1); r[k].shard && r[k].hash != h;
+		    k = (k + 1) & (cap - 1))
+			;
+		if (r[k].shard && r[k].shard != n->v[i].to + 1) {
+			warnx("two vids of the night with one XXH3-64 hash "
+			    "(%016llx) in different shards: run revisit-shard "
+			    "in one pass", (unsigned long long)h);
+			status = EX_SOFTWARE;
 		}
-		r[k++] = r[i];
+		r[k].hash = h;
+		r[k].shard = n->v[i].to + 1;
 	}
 	memset(head, 0, sizeof head);
 	memcpy(head, ROUTES_MAGIC, sizeof ROUTES_MAGIC - 1);
-	cnt = (uint32_t)k;
-	memcpy(head + 24, &cnt, 4);
-	cnt = (uint32_t)nshards;
-	memcpy(head + 28, &cnt, 4);
+	u32 = (uint32_t)cap;
+	memcpy(head + 24, &u32, 4);
+	u32 = (uint32_t)nshards;
+	memcpy(head + 28, &u32, 4);
 	if (status == 0 && wbuf_open_atomic(&w, path) != 0) {
 		warnx("%s: cannot create:", path);
 		status = EX_CANTCREAT;
 	} else if (status == 0) {
 		wbuf_write(&w, head, sizeof head);
-		wbuf_write(&w, r, k * sizeof *r);
+		wbuf_write(&w, r, cap * sizeof *r);
 		status = wbuf_finish(&w, 0, path);
 	}
 	free(r);
@@ -313,7 +304,7 @@ routes_open(const char *path, size_t nshards, int *status)
 	memcpy(&ns, t->map + 28, 4);
 	if (memcmp(t->map, ROUTES_MAGIC, sizeof ROUTES_MAGIC - 1) != 0 ||
 	    t->len != ROUTES_HEAD + (size_t)n * sizeof(struct route) ||
-	    ns != nshards) {
+	    n == 0 || (n & (n - 1)) != 0 || ns != nshards) {
 		warnx("%s: %s", path, ns != nshards && memcmp(t->map,
 		    ROUTES_MAGIC, sizeof ROUTES_MAGIC - 1) == 0 ?
 		    "a table of another number of shards" :
@@ -331,17 +322,12 @@ long
 routes_find(const struct routes *t, const char *vid, size_t len)
 {
 	uint64_t h = XXH3_64bits(vid, len);
-	size_t lo = 0, hi = t->n;
+	size_t mask = t->n - 1, k;
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (t->r[mid].hash < h)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < t->n && t->r[lo].hash == h ? (long)t->r[lo].shard : -1;
+	for (k = h & mask; t->r[k].shard; k = (k + 1) & mask)
+		if (t->r[k].hash == h)
+			return (long)t->r[k].shard - 1;
+	return -1;
 }
 
 void
