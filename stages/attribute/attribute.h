@@ -23,9 +23,11 @@ struct at_opts {
 };
 
 /* The report (--report, --report-json) of the conversion records
- * read, made earlier; nothing else. Returns an exit status. */
+ * read, made earlier, and with out the conversions alone (a shard's,
+ * for its report to be made with every shard's). Returns an exit
+ * status. */
 int	at_report_conversions(char *const *paths, size_t npaths,
-	    const struct at_opts *);
+	    const char *out, const struct at_opts *);
 
 /* Returns an exit status. */
 int	at_run(char *const *paths, size_t npaths, struct wbuf *out,

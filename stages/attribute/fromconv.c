@@ -15,10 +15,12 @@
 #include "prog.h"
 #include "records.h"
 #include "report.h"
+#include "wbuf.h"
 
 struct fc {
 	const struct at_opts	*o;
 	struct report		*rep;
+	struct wbuf		*out;	/* the conversions read, or NULL */
 	unsigned long long	 nconv, nbad;
 };
 
@@ -138,24 +140,38 @@ record(void *arg, const char *rec, size_t len, const struct records *r)
 	if (mpc_record_type(rec, len, &t, &tn) != 0 || tn != 10 ||
 	    memcmp(t, "conversion", 10) != 0)
 		return;
-	if (conversion(F, rec, len) == 0)
+	if (conversion(F, rec, len) == 0) {
 		F->nconv++;
+		if (F->out)
+			wbuf_write(F->out, rec, len);
+	}
 	else if (F->nbad++ < 10)
 		warnx("%s: record %llu: a damaged conversion record: left out",
 		    r->name, (unsigned long long)r->nrec);
 }
 
 int
-at_report_conversions(char *const *paths, size_t npaths,
+at_report_conversions(char *const *paths, size_t npaths, const char *out,
     const struct at_opts *o)
 {
-	struct fc F = { o, report_new(o->models), 0, 0 };
+	struct fc F = { o, report_new(o->models), NULL, 0, 0 };
 	struct records in;
-	int status = records_each(paths, npaths, o->progress, record, &F, &in);
+	struct wbuf w;
+	const char *text = o->report;
+	int status;
 
+	if (out) {
+		stage_output(&w, out);
+		F.out = &w;
+	} else if (text == NULL && o->report_json == NULL) {
+		text = "-";	/* something to show for it */
+	}
+	status = records_each(paths, npaths, o->progress, record, &F, &in);
 	if (F.nbad)
 		status = status_merge(status, EX_DATAERR);
-	if (report_write(F.rep, o->report ? o->report : "-",
+	if (out)
+		status = wbuf_finish(&w, status, out);
+	if ((text || o->report_json) && report_write(F.rep, text,
 	    o->report_json) != 0)
 		status = status_merge(status, EX_IOERR);
 	if (!o->quiet)

@@ -4,7 +4,6 @@
  */
 #include <getopt.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "attribute.h"
 #include "models.h"
@@ -28,8 +27,8 @@ static const char usage_text[] =
 "  --report FILE          conversions and revenue per model by channel and\n"
 "                         by source / medium / campaign (\"-\": stderr)\n"
 "  --report-json FILE     the same as JSON\n"
-"  --conversions          read conversion records (a sharded night's) and\n"
-"                         write only their report (--report, default -)\n"
+"  --conversions          only the report of the conversion records read\n"
+"                         (a sharded night's), and with -o those records\n"
 "  -o, --output FILE      write FILE atomically instead of stdout\n"
 "      --progress         progress on stderr (default on a terminal)\n"
 "  -q, --quiet            no summary line\n"
@@ -57,28 +56,6 @@ static const struct option longopts[] = {
 	{ NULL, 0, NULL, 0 }
 };
 
-static unsigned
-parse_models(const char *s)
-{
-	unsigned m = 0;
-
-	if (strcmp(s, "all") == 0)
-		return (1u << NMODELS) - 1;
-	while (*s) {
-		size_t n = strcspn(s, ",");
-		int i = model_index(s, n);
-
-		if (i < 0)
-			die(EX_USAGE, "--models: no model '%.*s' (see --help)",
-			    (int)n, s);
-		m |= 1u << i;
-		s += n + (s[n] == ',');
-	}
-	if (m == 0)
-		die(EX_USAGE, "--models: empty list");
-	return m;
-}
-
 int
 main(int argc, char *argv[])
 {
@@ -93,7 +70,7 @@ main(int argc, char *argv[])
 	while ((c = getopt_long(argc, argv, "o:qhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case O_STATE: o.state = optarg; break;
-		case O_MODELS: o.models = parse_models(optarg); break;
+		case O_MODELS: o.models = models_parse(optarg); break;
 		case O_LOOKBACK:
 			o.lookback = parse_duration("--lookback", optarg);
 			break;
@@ -113,7 +90,8 @@ main(int argc, char *argv[])
 		}
 	}
 	if (conv)
-		return at_report_conversions(argv + optind, argc - optind, &o);
+		return at_report_conversions(argv + optind, argc - optind,
+		    output, &o);
 	stage_output(&out, output);
 	status = at_run(argv + optind, (size_t)(argc - optind), &out, &o);
 	return wbuf_finish(&out, status, output ? output : "stdout");

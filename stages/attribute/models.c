@@ -6,6 +6,8 @@
 #include <math.h>
 #include <string.h>
 
+#include "prog.h"
+
 const char *const model_names[NMODELS] = {
 	"last_non_direct", "last_click", "first_click", "linear",
 	"position_based", "time_decay"
@@ -79,4 +81,26 @@ model_credits(enum model m, const int64_t *start, const unsigned char *direct,
 	case NMODELS:
 		break;
 	}
+}
+
+unsigned
+models_parse(const char *s)
+{
+	unsigned m = 0;
+
+	if (strcmp(s, "all") == 0)
+		return (1u << NMODELS) - 1;
+	while (*s) {
+		size_t n = strcspn(s, ",");
+		int i = model_index(s, n);
+
+		if (i < 0)
+			die(EX_USAGE, "--models: no model '%.*s' (see --help)",
+			    (int)n, s);
+		m |= 1u << i;
+		s += n + (s[n] == ',');
+	}
+	if (m == 0)
+		die(EX_USAGE, "--models: empty list");
+	return m;
 }

@@ -17,6 +17,9 @@ extern const char *const model_names[NMODELS];
 
 /* The model called name, or -1. */
 int	model_index(const char *name, size_t n);
+/* A comma-separated list of models ("all": every one) as bits (1 << enum
+ * model); dies with EX_USAGE on a name it does not know. */
+unsigned models_parse(const char *list);
 
 /*
  * The credit of each of n touchpoints (n >= 1), ordered by start, for a

@@ -29,6 +29,11 @@ struct fstage {
 };
 
 /* A night's summary (schemas/summary.md), or several nights' added. */
+struct sreach {			/* sessions that reached these stages */
+	uint64_t	 bits;		/* bit i: st[i] */
+	uint64_t	 n;
+};
+
 struct summary {
 	int64_t		 from, to;	/* first session start, last end */
 	uint64_t	 sessions, visitors, buying, orders;
@@ -41,6 +46,12 @@ struct summary {
 	struct chan	*ch;
 	size_t		 nch, capch;
 	unsigned	 nights;	/* summaries added */
+	/* So that summaries add up (a sharded night's, shard by shard):
+	 * per stage, the stages some session reached before it; the sets
+	 * of stages sessions reached. Bits are indexes in st[]. */
+	uint64_t	 after[MAX_STAGES];
+	struct sreach	*reached;
+	size_t		 nreached;
 };
 
 void	summary_free(struct summary *);

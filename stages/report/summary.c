@@ -31,6 +31,7 @@ summary_free(struct summary *s)
 	for (i = 0; i < s->nch; i++)
 		free(s->ch[i].name);
 	free(s->ch);
+	free(s->reached);
 	memset(s, 0, sizeof *s);
 }
 
@@ -94,8 +95,25 @@ struct collect {
 	size_t		 nmasks, capmasks;
 	msgpack_unpacked up;
 	int64_t		 revenue_q;	/* in 1e-6 (struct chan) */
+	/* Visitors of summaries read (a shard's: its vids are its own). */
+	uint64_t	 visitors_more, stage_vis_more[MAX_STAGES];
 	unsigned long long bad;
 };
+
+static void
+add_mask(struct collect *C, uint64_t bits, uint64_t n)
+{
+	size_t i;
+
+	for (i = 0; i < C->nmasks && C->masks[i].bits != bits; i++)
+		;
+	if (i == C->nmasks) {
+		C->masks = grow_array(C->masks, &C->capmasks, C->nmasks,
+		    sizeof *C->masks);
+		C->masks[C->nmasks++].bits = bits;
+	}
+	C->masks[i].n += n;
+}
 
 static void
 add_session(struct collect *C, const char *rec, size_t len)
@@ -136,14 +154,7 @@ add_session(struct collect *C, const char *rec, size_t len)
 			if (idx[j] >= 0)
 				C->before[idx[j]][k] = 1;
 	}
-	for (i = 0; i < C->nmasks && C->masks[i].bits != bits; i++)
-		;
-	if (i == C->nmasks) {
-		C->masks = grow_array(C->masks, &C->capmasks, C->nmasks,
-		    sizeof *C->masks);
-		C->masks[C->nmasks++].bits = bits;
-	}
-	C->masks[i].n++;
+	add_mask(C, bits, 1);
 }
 
 /* Whether the str a sorts before the string b (bytes). */
@@ -214,6 +225,149 @@ add_conversion(struct collect *C, const char *rec, size_t len)
 	}
 }
 
+static uint64_t
+get_count(const msgpack_object *m, const char *key)
+{
+	const msgpack_object *v = mpk_get(m, key);
+
+	return v && v->type == MSGPACK_OBJECT_POSITIVE_INTEGER ? v->via.u64 : 0;
+}
+
+static double
+get_num(const msgpack_object *v)
+{
+	if (v && (v->type == MSGPACK_OBJECT_FLOAT64 ||
+	    v->type == MSGPACK_OBJECT_FLOAT32))
+		return v->via.f64;
+	if (v && v->type == MSGPACK_OBJECT_POSITIVE_INTEGER)
+		return (double)v->via.u64;
+	return 0;
+}
+
+/* The bits of the stages named in array a (indexes in C's table). */
+static uint64_t
+stage_bits(struct collect *C, const msgpack_object *a)
+{
+	uint64_t bits = 0;
+	uint32_t i;
+	int k;
+
+	for (i = 0; a && a->type == MSGPACK_OBJECT_ARRAY &&
+	    i < a->via.array.size; i++) {
+		const msgpack_object *n = &a->via.array.ptr[i];
+
+		if (n->type == MSGPACK_OBJECT_STR && (k = stage_index(&C->s,
+		    n->via.str.ptr, n->via.str.size)) >= 0)
+			bits |= 1ULL << k;
+	}
+	return bits;
+}
+
+/*
+ * Another summary of the same night's records (a shard's), added: the
+ * sums (money back to integers: exact below 2^51 millionths), the
+ * stages' precedence and the sets of stages sessions reached, from
+ * which finish() orders the funnel and counts the closed one again.
+ */
+static void
+add_summary(struct collect *C, const char *rec, size_t len)
+{
+	struct summary *s = &C->s;
+	const msgpack_object *o, *f, *ms, *ch, *re, *cur;
+	size_t off = 0;
+	int64_t from, to;
+	int map[MAX_MODELS];
+	uint32_t i, m;
+
+	if (msgpack_unpack_next(&C->up, rec, len, &off) !=
+	    MSGPACK_UNPACK_SUCCESS) {
+		C->bad++;
+		return;
+	}
+	o = &C->up.data;
+	from = (int64_t)get_count(o, "from");
+	to = (int64_t)get_count(o, "to");
+	if (from && (s->from == 0 || from < s->from))
+		s->from = from;
+	if (to > s->to)
+		s->to = to;
+	s->sessions += get_count(o, "sessions");
+	C->visitors_more += get_count(o, "visitors");
+	s->buying += get_count(o, "buying_sessions");
+	s->orders += get_count(o, "orders");
+	C->revenue_q += llround(get_num(mpk_get(o, "revenue")) * 1e6);
+	cur = mpk_get(o, "currency");
+	if (cur && cur->type == MSGPACK_OBJECT_STR && cur->via.str.size > 0 &&
+	    cur->via.str.size < sizeof s->currency &&
+	    (s->currency[0] == '\0' || str_before(cur, s->currency))) {
+		memcpy(s->currency, cur->via.str.ptr, cur->via.str.size);
+		s->currency[cur->via.str.size] = '\0';
+	}
+	f = mpk_get(o, "funnel");
+	for (i = 0; f && f->type == MSGPACK_OBJECT_ARRAY &&
+	    i < f->via.array.size; i++) {
+		const msgpack_object *e = &f->via.array.ptr[i],
+		    *n = mpk_get(e, "stage");
+		uint64_t after;
+		int k, j;
+
+		if (n == NULL || n->type != MSGPACK_OBJECT_STR || (k =
+		    stage_index(s, n->via.str.ptr, n->via.str.size)) < 0)
+			continue;
+		s->st[k].sessions += get_count(e, "sessions");
+		C->stage_vis_more[k] += get_count(e, "visitors");
+		after = stage_bits(C, mpk_get(e, "after"));
+		for (j = 0; j < MAX_STAGES; j++)
+			if (after >> j & 1)
+				C->before[j][k] = 1;
+	}
+	re = mpk_get(o, "reached");
+	for (i = 0; re && re->type == MSGPACK_OBJECT_ARRAY &&
+	    i < re->via.array.size; i++) {
+		const msgpack_object *e = &re->via.array.ptr[i];
+
+		add_mask(C, stage_bits(C, mpk_get(e, "stages")),
+		    get_count(e, "sessions"));
+	}
+	ms = mpk_get(o, "models");
+	for (m = 0; m < MAX_MODELS; m++)
+		map[m] = -1;
+	for (m = 0; ms && ms->type == MSGPACK_OBJECT_ARRAY &&
+	    m < ms->via.array.size && m < MAX_MODELS; m++) {
+		const msgpack_object *n = &ms->via.array.ptr[m];
+
+		if (n->type == MSGPACK_OBJECT_STR)
+			map[m] = model_index(s, n->via.str.ptr,
+			    n->via.str.size);
+	}
+	ch = mpk_get(o, "channels");
+	for (i = 0; ch && ch->type == MSGPACK_OBJECT_ARRAY &&
+	    i < ch->via.array.size; i++) {
+		const msgpack_object *e = &ch->via.array.ptr[i],
+		    *n = mpk_get(e, "channel"), *cv = mpk_get(e, "conversions"),
+		    *rv = mpk_get(e, "revenue");
+		struct chan *x;
+
+		if (n == NULL || n->type != MSGPACK_OBJECT_STR)
+			continue;
+		x = chan(s, n->via.str.ptr, n->via.str.size);
+		x->sessions += get_count(e, "sessions");
+		x->buying += get_count(e, "buying_sessions");
+		for (m = 0; m < MAX_MODELS; m++) {
+			if (map[m] < 0)
+				continue;
+			if (cv && cv->type == MSGPACK_OBJECT_ARRAY &&
+			    m < cv->via.array.size)
+				x->convq[map[m]] += llround(
+				    get_num(&cv->via.array.ptr[m]) * 1e9);
+			if (rv && rv->type == MSGPACK_OBJECT_ARRAY &&
+			    m < rv->via.array.size)
+				x->revq[map[m]] += llround(
+				    get_num(&rv->via.array.ptr[m]) * 1e6);
+		}
+	}
+}
+
 static void
 record(void *arg, const char *rec, size_t len, const struct records *r)
 {
@@ -228,6 +382,49 @@ record(void *arg, const char *rec, size_t len, const struct records *r)
 		add_session(C, rec, len);
 	else if (n == 10 && memcmp(t, "conversion", 10) == 0)
 		add_conversion(C, rec, len);
+	else if (n == 7 && memcmp(t, "summary", 7) == 0)
+		add_summary(C, rec, len);
+}
+
+static int
+reach_cmp(const void *x, const void *y)
+{
+	const struct sreach *a = x, *b = y;
+
+	return (a->bits > b->bits) - (a->bits < b->bits);
+}
+
+/* The stages' precedence and the sets of stages reached, in the stages'
+ * final order (order[new] = old), for the summary to carry. */
+static void
+keep_reach(struct collect *C, const size_t *order)
+{
+	struct summary *s = &C->s;
+	size_t inv[MAX_STAGES], i, j;
+
+	for (i = 0; i < s->nst; i++)
+		inv[order[i]] = i;
+	for (i = 0; i < s->nst; i++) {
+		s->after[i] = 0;
+		for (j = 0; j < s->nst; j++)
+			if (C->before[order[j]][order[i]])
+				s->after[i] |= 1ULL << j;
+	}
+	s->reached = calloc(C->nmasks + 1, sizeof *s->reached);
+	if (s->reached == NULL)
+		die(EX_OSERR, "out of memory");
+	for (i = 0; i < C->nmasks; i++) {
+		uint64_t b = 0;
+
+		for (j = 0; j < s->nst; j++)
+			if (C->masks[i].bits >> j & 1)
+				b |= 1ULL << inv[j];
+		s->reached[i].bits = b;
+		s->reached[i].n = C->masks[i].n;
+	}
+	s->nreached = C->nmasks;
+	if (s->nreached > 1)
+		qsort(s->reached, s->nreached, sizeof *s->reached, reach_cmp);
 }
 
 /* The stages in funnel order (sessions list theirs in that order: a
@@ -247,7 +444,8 @@ finish(struct collect *C)
 		for (j = 0; j < s->nst; j++)
 			pred[i] += C->before[j][i];
 		order[i] = i;
-		s->st[i].visitors = strset_count(C->stage_vis[i]);
+		s->st[i].visitors = (C->stage_vis[i] ?
+		    strset_count(C->stage_vis[i]) : 0) + C->stage_vis_more[i];
 	}
 	/* By predecessors, then name: not the order stages were first seen
 	 * in, which depends on the order of the records. */
@@ -270,14 +468,29 @@ finish(struct collect *C)
 				st[i].closed += C->masks[j].n;
 	}
 	memcpy(s->st, st, s->nst * sizeof *st);
+	keep_reach(C, order);
 	s->revenue = (double)C->revenue_q / 1e6;
 	for (i = 0; i < s->nch; i++)
 		for (j = 0; j < MAX_MODELS; j++) {
 			s->ch[i].conv[j] = (double)s->ch[i].convq[j] / 1e9;
 			s->ch[i].rev[j] = (double)s->ch[i].revq[j] / 1e6;
 		}
-	s->visitors = strset_count(C->visitors);
+	s->visitors = strset_count(C->visitors) + C->visitors_more;
 	s->nights = 1;
+}
+
+/* The names of the stages of bits, in funnel order. */
+static void
+pack_stages(msgpack_packer *pk, const struct summary *s, uint64_t bits)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < s->nst; i++)
+		n += bits >> i & 1;
+	msgpack_pack_array(pk, n);
+	for (i = 0; i < s->nst; i++)
+		if (bits >> i & 1)
+			mpk_cstr(pk, s->st[i].name);
 }
 
 static void
@@ -285,7 +498,7 @@ pack_summary(msgpack_packer *pk, const struct summary *s)
 {
 	size_t i, m;
 
-	msgpack_pack_map(pk, 13);
+	msgpack_pack_map(pk, 14);
 	mpk_cstr(pk, "type");
 	mpk_cstr(pk, "summary");
 	mpk_cstr(pk, "schema");
@@ -309,7 +522,7 @@ pack_summary(msgpack_packer *pk, const struct summary *s)
 	mpk_cstr(pk, "funnel");
 	msgpack_pack_array(pk, s->nst);
 	for (i = 0; i < s->nst; i++) {
-		msgpack_pack_map(pk, 4);
+		msgpack_pack_map(pk, 5);
 		mpk_cstr(pk, "stage");
 		mpk_cstr(pk, s->st[i].name);
 		mpk_cstr(pk, "sessions");
@@ -318,6 +531,17 @@ pack_summary(msgpack_packer *pk, const struct summary *s)
 		msgpack_pack_uint64(pk, s->st[i].closed);
 		mpk_cstr(pk, "visitors");
 		msgpack_pack_uint64(pk, s->st[i].visitors);
+		mpk_cstr(pk, "after");
+		pack_stages(pk, s, s->after[i]);
+	}
+	mpk_cstr(pk, "reached");
+	msgpack_pack_array(pk, s->nreached);
+	for (i = 0; i < s->nreached; i++) {
+		msgpack_pack_map(pk, 2);
+		mpk_cstr(pk, "stages");
+		pack_stages(pk, s, s->reached[i].bits);
+		mpk_cstr(pk, "sessions");
+		msgpack_pack_uint64(pk, s->reached[i].n);
 	}
 	mpk_cstr(pk, "models");
 	msgpack_pack_array(pk, s->nmodels);
