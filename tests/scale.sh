@@ -87,6 +87,10 @@ for ns in 2 4 16; do
 	check "shard: $ns shards: sessions and conversions are one process's; the summary and attribution report too" \
 	    "$DU $S/n1/rec-$last.mp | sort >$t/r1 && cat $S/n$ns/rec-$last-*.mp | $DU | sort | cmp - $t/r1 && $RP -q --summarize $S/n1/rec-$last.mp | cmp - \$(cat $S/n$ns/rec-$last-*.mp | $RP -q --summarize >$t/sm; echo $t/sm) && $AT -q --conversions --report-json $t/j1 --report $t/x1 $S/n1/rec-$last.mp && $AT -q --conversions --report-json $t/j2 --report $t/x2 $S/n$ns/rec-$last-*.mp && cmp $t/j1 $t/j2 && cmp $t/x1 $t/x2"
 done
+check "report --summarize adds up the shards' summaries into the night's, byte for byte; a summary summarized is itself" \
+    "for k in 0 1 2 3; do $RP -q --summarize $S/n4/rec-$last-\$k.mp -o $t/sum-\$k.mp || exit 1; done && $RP -q --summarize $S/n1/rec-$last.mp -o $t/sum1.mp && $RP -q --summarize $t/sum-0.mp $t/sum-1.mp $t/sum-2.mp $t/sum-3.mp | cmp - $t/sum1.mp && $RP -q --summarize $t/sum1.mp | cmp - $t/sum1.mp && $DU $t/sum1.mp | jq -e '(.reached | length) > 1 and .funnel[1].after == [\"view_item\"]' >/dev/null"
+check "attribute --conversions -o keeps a shard's conversions alone; their report is the night's" \
+    "for k in 0 1 2 3; do $AT -q --conversions -o $t/cv-\$k.mp $S/n4/rec-$last-\$k.mp || exit 1; done && [ \"\$(cat $t/cv-*.mp | $DU | jq -r .type | sort -u)\" = conversion ] && $AT -q --conversions --report-json $t/cj1 $S/n1/rec-$last.mp && $AT -q --conversions --report-json $t/cj2 $t/cv-0.mp $t/cv-1.mp $t/cv-2.mp $t/cv-3.mp && cmp $t/cj1 $t/cj2"
 check "shard: devices that log in are moved between the shards' states" \
     "$SH -n 4 -o $S/mv --state $S/n4/state $S/hits-$last.mp 2>&1 >/dev/null | grep -q 'devices moved'"
 check "report: customers of a sharded state are one state's" \
