@@ -226,7 +226,7 @@ add_conversion(struct collect *C, const char *rec, size_t len)
 }
 
 static uint64_t
-get_count(const msgpack_object *m, const char *key)
+get_u(const msgpack_object *m, const char *key)
 {
 	const msgpack_object *v = mpk_get(m, key);
 
@@ -234,7 +234,7 @@ get_count(const msgpack_object *m, const char *key)
 }
 
 static double
-get_num(const msgpack_object *v)
+get_d(const msgpack_object *v)
 {
 	if (v && (v->type == MSGPACK_OBJECT_FLOAT64 ||
 	    v->type == MSGPACK_OBJECT_FLOAT32))
@@ -263,72 +263,18 @@ stage_bits(struct collect *C, const msgpack_object *a)
 	return bits;
 }
 
-/*
- * Another summary of the same night's records (a shard's), added: the
- * sums (money back to integers: exact below 2^51 millionths), the
- * stages' precedence and the sets of stages sessions reached, from
- * which finish() orders the funnel and counts the closed one again.
- */
+
+
+/* A summary's channels added to s: per model (matched by name),
+ * credits in billionths and money in millionths, as integers, exact
+ * below 2^51 of them (settle_channels makes the numbers). */
 static void
-add_summary(struct collect *C, const char *rec, size_t len)
+add_channels(struct summary *s, const msgpack_object *o)
 {
-	struct summary *s = &C->s;
-	const msgpack_object *o, *f, *ms, *ch, *re, *cur;
-	size_t off = 0;
-	int64_t from, to;
+	const msgpack_object *ms, *ch;
 	int map[MAX_MODELS];
 	uint32_t i, m;
 
-	if (msgpack_unpack_next(&C->up, rec, len, &off) !=
-	    MSGPACK_UNPACK_SUCCESS) {
-		C->bad++;
-		return;
-	}
-	o = &C->up.data;
-	from = (int64_t)get_count(o, "from");
-	to = (int64_t)get_count(o, "to");
-	if (from && (s->from == 0 || from < s->from))
-		s->from = from;
-	if (to > s->to)
-		s->to = to;
-	s->sessions += get_count(o, "sessions");
-	C->visitors_more += get_count(o, "visitors");
-	s->buying += get_count(o, "buying_sessions");
-	s->orders += get_count(o, "orders");
-	C->revenue_q += llround(get_num(mpk_get(o, "revenue")) * 1e6);
-	cur = mpk_get(o, "currency");
-	if (cur && cur->type == MSGPACK_OBJECT_STR && cur->via.str.size > 0 &&
-	    cur->via.str.size < sizeof s->currency &&
-	    (s->currency[0] == '\0' || str_before(cur, s->currency))) {
-		memcpy(s->currency, cur->via.str.ptr, cur->via.str.size);
-		s->currency[cur->via.str.size] = '\0';
-	}
-	f = mpk_get(o, "funnel");
-	for (i = 0; f && f->type == MSGPACK_OBJECT_ARRAY &&
-	    i < f->via.array.size; i++) {
-		const msgpack_object *e = &f->via.array.ptr[i],
-		    *n = mpk_get(e, "stage");
-		uint64_t after;
-		int k, j;
-
-		if (n == NULL || n->type != MSGPACK_OBJECT_STR || (k =
-		    stage_index(s, n->via.str.ptr, n->via.str.size)) < 0)
-			continue;
-		s->st[k].sessions += get_count(e, "sessions");
-		C->stage_vis_more[k] += get_count(e, "visitors");
-		after = stage_bits(C, mpk_get(e, "after"));
-		for (j = 0; j < MAX_STAGES; j++)
-			if (after >> j & 1)
-				C->before[j][k] = 1;
-	}
-	re = mpk_get(o, "reached");
-	for (i = 0; re && re->type == MSGPACK_OBJECT_ARRAY &&
-	    i < re->via.array.size; i++) {
-		const msgpack_object *e = &re->via.array.ptr[i];
-
-		add_mask(C, stage_bits(C, mpk_get(e, "stages")),
-		    get_count(e, "sessions"));
-	}
 	ms = mpk_get(o, "models");
 	for (m = 0; m < MAX_MODELS; m++)
 		map[m] = -1;
@@ -351,21 +297,101 @@ add_summary(struct collect *C, const char *rec, size_t len)
 		if (n == NULL || n->type != MSGPACK_OBJECT_STR)
 			continue;
 		x = chan(s, n->via.str.ptr, n->via.str.size);
-		x->sessions += get_count(e, "sessions");
-		x->buying += get_count(e, "buying_sessions");
+		x->sessions += get_u(e, "sessions");
+		x->buying += get_u(e, "buying_sessions");
 		for (m = 0; m < MAX_MODELS; m++) {
 			if (map[m] < 0)
 				continue;
 			if (cv && cv->type == MSGPACK_OBJECT_ARRAY &&
 			    m < cv->via.array.size)
 				x->convq[map[m]] += llround(
-				    get_num(&cv->via.array.ptr[m]) * 1e9);
+				    get_d(&cv->via.array.ptr[m]) * 1e9);
 			if (rv && rv->type == MSGPACK_OBJECT_ARRAY &&
 			    m < rv->via.array.size)
 				x->revq[map[m]] += llround(
-				    get_num(&rv->via.array.ptr[m]) * 1e6);
+				    get_d(&rv->via.array.ptr[m]) * 1e6);
 		}
 	}
+}
+
+static void
+settle_channels(struct summary *s)
+{
+	size_t i, j;
+
+	for (i = 0; i < s->nch; i++)
+		for (j = 0; j < MAX_MODELS; j++) {
+			s->ch[i].conv[j] = (double)s->ch[i].convq[j] / 1e9;
+			s->ch[i].rev[j] = (double)s->ch[i].revq[j] / 1e6;
+		}
+}
+
+/*
+ * Another summary of the same night's records (a shard's), added: the
+ * sums (money back to integers: exact below 2^51 millionths), the
+ * stages' precedence and the sets of stages sessions reached, from
+ * which finish() orders the funnel and counts the closed one again.
+ */
+static void
+add_summary(struct collect *C, const char *rec, size_t len)
+{
+	struct summary *s = &C->s;
+	const msgpack_object *o, *f, *re, *cur;
+	size_t off = 0;
+	int64_t from, to;
+	uint32_t i;
+
+	if (msgpack_unpack_next(&C->up, rec, len, &off) !=
+	    MSGPACK_UNPACK_SUCCESS) {
+		C->bad++;
+		return;
+	}
+	o = &C->up.data;
+	from = (int64_t)get_u(o, "from");
+	to = (int64_t)get_u(o, "to");
+	if (from && (s->from == 0 || from < s->from))
+		s->from = from;
+	if (to > s->to)
+		s->to = to;
+	s->sessions += get_u(o, "sessions");
+	C->visitors_more += get_u(o, "visitors");
+	s->buying += get_u(o, "buying_sessions");
+	s->orders += get_u(o, "orders");
+	C->revenue_q += llround(get_d(mpk_get(o, "revenue")) * 1e6);
+	cur = mpk_get(o, "currency");
+	if (cur && cur->type == MSGPACK_OBJECT_STR && cur->via.str.size > 0 &&
+	    cur->via.str.size < sizeof s->currency &&
+	    (s->currency[0] == '\0' || str_before(cur, s->currency))) {
+		memcpy(s->currency, cur->via.str.ptr, cur->via.str.size);
+		s->currency[cur->via.str.size] = '\0';
+	}
+	f = mpk_get(o, "funnel");
+	for (i = 0; f && f->type == MSGPACK_OBJECT_ARRAY &&
+	    i < f->via.array.size; i++) {
+		const msgpack_object *e = &f->via.array.ptr[i],
+		    *n = mpk_get(e, "stage");
+		uint64_t after;
+		int k, j;
+
+		if (n == NULL || n->type != MSGPACK_OBJECT_STR || (k =
+		    stage_index(s, n->via.str.ptr, n->via.str.size)) < 0)
+			continue;
+		s->st[k].sessions += get_u(e, "sessions");
+		C->stage_vis_more[k] += get_u(e, "visitors");
+		after = stage_bits(C, mpk_get(e, "after"));
+		for (j = 0; j < MAX_STAGES; j++)
+			if (after >> j & 1)
+				C->before[j][k] = 1;
+	}
+	re = mpk_get(o, "reached");
+	for (i = 0; re && re->type == MSGPACK_OBJECT_ARRAY &&
+	    i < re->via.array.size; i++) {
+		const msgpack_object *e = &re->via.array.ptr[i];
+
+		add_mask(C, stage_bits(C, mpk_get(e, "stages")),
+		    get_u(e, "sessions"));
+	}
+	add_channels(s, o);
 }
 
 static void
@@ -470,11 +496,7 @@ finish(struct collect *C)
 	memcpy(s->st, st, s->nst * sizeof *st);
 	keep_reach(C, order);
 	s->revenue = (double)C->revenue_q / 1e6;
-	for (i = 0; i < s->nch; i++)
-		for (j = 0; j < MAX_MODELS; j++) {
-			s->ch[i].conv[j] = (double)s->ch[i].convq[j] / 1e9;
-			s->ch[i].rev[j] = (double)s->ch[i].revq[j] / 1e6;
-		}
+	settle_channels(s);
 	s->visitors = strset_count(C->visitors) + C->visitors_more;
 	s->nights = 1;
 }
@@ -620,35 +642,12 @@ summarize(char *const *paths, size_t npaths, const char *out, int quiet)
 
 /* ---- reading summaries back ---- */
 
-static uint64_t
-get_u(const msgpack_object *m, const char *key)
-{
-	const msgpack_object *o = mpk_get(m, key);
-
-	return o && o->type == MSGPACK_OBJECT_POSITIVE_INTEGER ? o->via.u64 :
-	    0;
-}
-
-static double
-get_d(const msgpack_object *o)
-{
-	if (o == NULL)
-		return 0;
-	if (o->type == MSGPACK_OBJECT_FLOAT64 ||
-	    o->type == MSGPACK_OBJECT_FLOAT32)
-		return o->via.f64;
-	return o->type == MSGPACK_OBJECT_POSITIVE_INTEGER ?
-	    (double)o->via.u64 : 0;
-}
-
 static void
 merge(struct summary *s, const msgpack_object *o)
 {
-	const msgpack_object *f = mpk_get(o, "funnel"), *ms =
-	    mpk_get(o, "models"), *ch = mpk_get(o, "channels"), *c;
+	const msgpack_object *f = mpk_get(o, "funnel"), *c;
 	int64_t from = (int64_t)get_u(o, "from"), to = (int64_t)get_u(o, "to");
-	int map[MAX_MODELS];
-	uint32_t i, m;
+	uint32_t i;
 
 	if (from && (s->from == 0 || from < s->from))
 		s->from = from;
@@ -679,39 +678,7 @@ merge(struct summary *s, const msgpack_object *o)
 		s->st[k].closed += get_u(e, "closed");
 		s->st[k].visitors += get_u(e, "visitors");
 	}
-	for (m = 0; m < MAX_MODELS; m++)
-		map[m] = -1;
-	for (m = 0; ms && ms->type == MSGPACK_OBJECT_ARRAY &&
-	    m < ms->via.array.size && m < MAX_MODELS; m++) {
-		const msgpack_object *n = &ms->via.array.ptr[m];
-
-		if (n->type == MSGPACK_OBJECT_STR)
-			map[m] = model_index(s, n->via.str.ptr,
-			    n->via.str.size);
-	}
-	for (i = 0; ch && ch->type == MSGPACK_OBJECT_ARRAY &&
-	    i < ch->via.array.size; i++) {
-		const msgpack_object *e = &ch->via.array.ptr[i],
-		    *n = mpk_get(e, "channel"), *cv = mpk_get(e, "conversions"),
-		    *rv = mpk_get(e, "revenue");
-		struct chan *x;
-
-		if (n == NULL || n->type != MSGPACK_OBJECT_STR)
-			continue;
-		x = chan(s, n->via.str.ptr, n->via.str.size);
-		x->sessions += get_u(e, "sessions");
-		x->buying += get_u(e, "buying_sessions");
-		for (m = 0; m < MAX_MODELS; m++) {
-			if (map[m] < 0)
-				continue;
-			if (cv && cv->type == MSGPACK_OBJECT_ARRAY &&
-			    m < cv->via.array.size)
-				x->conv[map[m]] += get_d(&cv->via.array.ptr[m]);
-			if (rv && rv->type == MSGPACK_OBJECT_ARRAY &&
-			    m < rv->via.array.size)
-				x->rev[map[m]] += get_d(&rv->via.array.ptr[m]);
-		}
-	}
+	add_channels(s, o);
 }
 
 int
@@ -734,6 +701,7 @@ summary_load(struct summary *s, const char *path)
 	input_close(fd);
 	if (k < 0)
 		return in.status;
+	settle_channels(s);
 	if (s->nch > 0)
 		qsort(s->ch, s->nch, sizeof *s->ch, chan_cmp);
 	return found ? 0 : 1;
