@@ -148,8 +148,10 @@ pass2(void *arg, const char *rec, size_t len, const struct records *r)
 	struct hit h;
 	size_t k = 0;
 
-	if (hit_decode(rec, len, &h) == 0 && S->routes) {
-		long t = routes_find(S->routes, h.vid.p, h.vid.len);
+	if (hit_decode(rec, len, &h) == 0) {
+		long t = S->routes ? routes_find(S->routes, h.vid.p, h.vid.len) :
+		    (long)S->night.v[strtab_find(S->night.vids, h.vid.p,
+		    h.vid.len)].to;
 
 		if (t < 0) {
 			if (S->nmissing++ < 10)
@@ -160,10 +162,6 @@ pass2(void *arg, const char *rec, size_t len, const struct records *r)
 			return;
 		}
 		k = (size_t)t;
-		S->nhits++;
-	} else if (hit_decode(rec, len, &h) == 0) {
-		k = S->night.v[strtab_find(S->night.vids, h.vid.p,
-		    h.vid.len)].to;
 		S->nhits++;
 	} else {
 		const char *t;
