@@ -2,7 +2,9 @@
 #
 #   make            build every stage into build/bin/
 #   make test       install missing packages, run unit + end-to-end tests,
-#                   then the same suite built with ASan + UBSan
+#                   then the same suite built with ASan + UBSan, then each
+#                   fuzzer for 30 s
+#   make fuzz       each libFuzzer harness for FUZZ_TIME seconds (300)
 #   make bench      benchmarks against zcat, igzip and GoAccess
 #   make demo       the main job on generated sample data
 #   make install PREFIX=/usr/local [DESTDIR=...]
@@ -37,6 +39,31 @@ $(B)/bin/test-$(1): $(B)/tests/$(1)_test.o $$(filter-out %/main.o,$$($(1)_obj)) 
 endef
 $(foreach s,$(STAGES),$(eval $(call stage,$(s))))
 $(B)/bin/test-lib: $(B)/tests/lib_test.o $(LIB)
+
+# libFuzzer harnesses (tests/fuzz/STAGE-what.c): each links the objects of
+# the stage its name starts with, as a test does; replay/NAME is the same
+# harness with a main that runs it over files (make check: its seeds and
+# regressions).
+FUZZERS := $(filter-out replay,$(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/*.c)))
+REPLAYS := $(FUZZERS:%=$(B)/replay/%)
+define fuzzer
+$(1)_fuzzobj := $(B)/tests/fuzz/$(1).o $$(filter-out %/main.o,$$($(firstword $(subst -, ,$(1)))_obj)) $(LIB)
+$(B)/fuzz/$(1): $$($(1)_fuzzobj)
+$(B)/replay/$(1): $(B)/tests/fuzz/replay.o $$($(1)_fuzzobj)
+OBJ += $(B)/tests/fuzz/$(1).o
+endef
+$(foreach f,$(FUZZERS),$(eval $(call fuzzer,$(f))))
+$(B)/tests/fuzz/%.o: CPPFLAGS += -Istages/$(firstword $(subst -, ,$(notdir $*))) -Itests/fuzz \
+	-D_GNU_SOURCE
+$(B)/fuzz/%:
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
+fuzzers: $(FUZZERS:%=$(B)/fuzz/%)
+$(B)/replay/%:
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 $(B)/bin/revisit-gen-logs: $(B)/scripts/gen-logs.o $(LIB)
 OBJ += $(TESTS:$(B)/bin/test-%=$(B)/tests/%_test.o) $(B)/scripts/gen-logs.o
 
@@ -67,8 +94,9 @@ $(B)/gen/%.o: $(B)/gen/%.c
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
 
-check: all $(TESTS)
+check: all $(TESTS) $(REPLAYS)
 	@for t in $(TESTS); do echo "== $$t"; $$t --short-filename || exit 1; done
+	sh tests/fuzz/replay.sh $(B)/replay
 	sh tests/stages.sh $(B)/bin
 
 deps:
@@ -86,6 +114,22 @@ test: deps
 	@test "$$(cat build/san/status)" = 0
 	@! grep -E 'ERROR: [A-Za-z]+Sanitizer|runtime error:' build/san/test.log || \
 	    { echo "make test: sanitizer reports above" >&2; exit 1; }
+	$(MAKE) fuzz FUZZ_TIME=$(FUZZ_TEST_TIME)
+
+# Fuzzing (tests/fuzz/README.md): every harness for FUZZ_TIME seconds,
+# built by clang with ASan + UBSan into build/fuzz; the corpus grows in
+# build/fuzz/corpus, crashes are kept in build/fuzz/crashes.
+FUZZ_TIME ?= 300
+# Each harness's time in make test.
+FUZZ_TEST_TIME ?= 30
+FUZZ_SAN  := -O1 -g -fsanitize=fuzzer-no-link,address,undefined \
+	     -fno-sanitize-recover=all -fno-omit-frame-pointer
+fuzz:
+	@sh scripts/install-deps fuzz
+	$(MAKE) all
+	$(MAKE) B=build/fuzz CC=clang CFLAGS="$(FUZZ_SAN)" \
+	    LDFLAGS="-fsanitize=address,undefined" fuzzers
+	sh scripts/fuzz build/fuzz $(FUZZ_TIME)
 
 bench:
 	@sh scripts/install-deps bench
@@ -110,6 +154,6 @@ install: all
 clean:
 	rm -rf build
 
-.PHONY: all check deps test bench demo install clean
+.PHONY: all check deps test fuzz fuzzers bench demo install clean
 .SECONDARY:
 -include $(OBJ:.o=.d) $(LIBOBJ:.o=.d)

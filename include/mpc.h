@@ -107,7 +107,18 @@ int	mpc_key_is(const struct mpc *, const char *k, size_t klen);
  */
 int	mpc_record_type(const char *rec, size_t len, const char **t, size_t *n);
 
-/* A reader of whole records from a file descriptor. */
+/*
+ * Whether the value at [p, p + n) is whole and nests arrays and maps at
+ * most maxdepth (at most MPC_MAX_DEPTH) deep: what a reader that builds
+ * objects (msgpack-c) may be given without recursing or allocating
+ * beyond what the bytes hold.
+ */
+#define MPC_MAX_DEPTH	24
+int	mpc_depth_ok(const char *p, size_t n, unsigned maxdepth);
+
+/* A reader of whole records from a file descriptor. A record longer
+ * than MPR_MAX_RECORD is an error, not a reason to buffer the input. */
+#define MPR_MAX_RECORD	(256u << 20)
 struct mpr {
 	int		 fd;
 	const char	*name;		/* for messages, borrowed */

@@ -11,6 +11,7 @@
 #include <msgpack.h>
 #include <stdint.h>
 
+#include "mpc.h"
 #include "wbuf.h"
 
 /* A packer whose output goes to w (borrowed; must outlive the packer). */
@@ -164,18 +165,17 @@ mpw_bool(char *p, int v)
 }
 
 /*
- * Streaming reader of MessagePack records from a file descriptor, fed by
- * 64 KiB reads. The object returned by recin_next() is valid until the
- * next call.
+ * Streaming reader of MessagePack records from a file descriptor: each
+ * record cut by mpr (mpc.h), checked to nest at most MPC_MAX_DEPTH deep,
+ * then unpacked by msgpack-c, so that no record makes it recurse or
+ * allocate beyond a bound. The object returned by recin_next() is valid
+ * until the next call.
  */
 struct recin {
-	msgpack_unpacker	 up;
+	struct mpr		 in;
 	msgpack_unpacked	 res;
-	int			 fd;
 	const char		*name;		/* for messages, borrowed */
 	uint64_t		 nrec;		/* records returned so far */
-	uint64_t		 bytes;		/* bytes read so far */
-	int			 eof;
 	int			 status;	/* after -1: EX_DATAERR or EX_IOERR */
 };
 

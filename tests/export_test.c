@@ -141,6 +141,21 @@ Test(crm, rows_by_uid_in_file_order_with_a_header_in_any_order)
 	crm_free(&c);
 }
 
+/* Found by fuzzing: a quote that does not close in the header line left
+ * the field's length unset (ASan: heap overflow). */
+Test(crm, a_quote_that_does_not_close_in_the_header) {
+	char path[] = "/tmp/crm-test.XXXXXX";
+	int fd = mkstemp(path);
+	struct crm c;
+
+	cr_assert_eq(write(fd, "uid,\",\nu1,a@example.com\n", 24), 24);
+	close(fd);
+	crm_load(&c, path);
+	unlink(path);
+	cr_assert_eq(c.nrows, 0);	/* no email column */
+	crm_free(&c);
+}
+
 Test(export, format_names)
 {
 	cr_assert_eq(format_by_name("google-dm", 9), F_GOOGLE_DM);

@@ -114,6 +114,42 @@ Test(rules, matchers_conditions_and_first_match_wins) {
 	rules_free(R);
 }
 
+/* Found by fuzzing: a second method: leaked the first; now it adds. */
+Test(rules, a_second_method_adds_to_the_first) {
+	R = rules("a exact:/x method:GET method:POST,PUT\n");
+	cr_assert_not_null(R);
+	cr_assert_eq(match("/x", "", "GET"), 0);
+	cr_assert_eq(match("/x", "", "PUT"), 0);
+	cr_assert_eq(match("/x", "", "HEAD"), -1);
+	rules_free(R);
+}
+
+/* Found by fuzzing: a glob of many stars against a path it does not
+ * match took time exponential in the stars; now each state once. */
+Test(rules, a_glob_of_many_stars_fails_fast_on_a_long_path,
+    .timeout = 10) {
+	char path[4096];
+	char *stars = malloc(32 * 3 + 16);
+	size_t i;
+
+	strcpy(stars, "a glob:/");
+	for (i = 0; i < 30; i++)
+		strcat(stars, "**a");
+	strcat(stars, "b\n");
+	R = rules(stars);
+	cr_assert_not_null(R);
+	path[0] = '/';
+	memset(path + 1, 'a', sizeof path - 2);
+	path[sizeof path - 1] = '\0';
+	cr_assert_eq(match(path, "", "GET"), -1);
+	path[sizeof path - 2] = 'b';
+	cr_assert_eq(match(path, "", "GET"), 0);
+	rules_free(R);
+	cr_assert_null(rules("a glob:/*/*/*/*/*/*/*/*/*/*/*/*/*/*/*/*/*/*/*/*"
+	    "/*/*/*/*/*/*/*/*/*/*/*/*\n"));	/* 32 stars */
+	free(stars);
+}
+
 Test(rules, errors_name_file_and_line) {
 	cr_assert_null(rules("a exact:/x\nb nonsense:/y\n"));
 	cr_assert_null(rules("a regex:^/p-(\\d+$\n"));

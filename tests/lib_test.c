@@ -75,6 +75,15 @@ Test(timeparse, iso8601_forms) {
 	cr_assert_eq(time_parse_iso8601(S("2024-06-03T13:15:21Q"), &ms), -1);
 }
 
+/* Out of int64's range: refused, not overflowed (UBSan). */
+Test(timeparse, epoch_overflow_is_refused) {
+	int64_t ms;
+
+	cr_assert_eq(time_parse_epoch(S("9999999999999999999"), 1000, &ms), -1);
+	cr_assert_eq(time_parse_epoch(S("999999999999999999"), 1, &ms), -1);
+	cr_assert_eq(time_parse_epoch(S("999999999999999999"), 1000, &ms), 0);
+}
+
 Test(timeparse, epoch_units) {
 	int64_t ms;
 
@@ -183,6 +192,21 @@ Test(json, strings_are_binary_safe) {
 	cr_assert_eq(json_get_str(&c, out, &dn), 0);
 	cr_assert_eq(dn, 12);
 	cr_assert(memcmp(out, "a\"b\\c\n\x01\xc3\xa9\xff\xe2\x82", 12) == 0);
+	free(s);
+}
+
+static void
+fill_empty(struct wbuf *w)
+{
+	json_put_str(w, NULL, 0);	/* msgpack-c's empty string */
+}
+
+/* Found by fuzzing (UBSan): an empty string with no bytes behind it. */
+Test(json, an_empty_string_may_have_no_pointer) {
+	size_t n;
+	char *s = wbuf_capture(fill_empty, &n);
+
+	cr_assert_str_eq(s, "\"\"");
 	free(s);
 }
 
@@ -501,4 +525,67 @@ Test(lists, a_header_written_reads_back) {
 	list_close(&r);
 	unlink(path);
 	free(buf);
+}
+
+/* Bytes as a readable descriptor (a pipe; small inputs only). */
+static int
+fd_of(const void *p, size_t n)
+{
+	int fds[2];
+
+	cr_assert_eq(pipe(fds), 0);
+	cr_assert_eq(write(fds[1], p, n), (ssize_t)n);
+	close(fds[1]);
+	return fds[0];
+}
+
+Test(mpc, depth_is_checked_without_recursion) {
+	char b[64];
+
+	memset(b, 0x91, 24);	/* 24 nested one-element arrays, then nil */
+	b[24] = (char)0xc0;
+	cr_assert(mpc_depth_ok(b, 25, MPC_MAX_DEPTH));
+	memset(b, 0x91, 25);
+	b[25] = (char)0xc0;
+	cr_assert_not(mpc_depth_ok(b, 26, MPC_MAX_DEPTH));
+	cr_assert_not(mpc_depth_ok(b, 20, MPC_MAX_DEPTH));	/* cut */
+	memcpy(b, "\x81\xa1k\x90", 4);	/* {"k": []} */
+	cr_assert(mpc_depth_ok(b, 4, 1));
+}
+
+/* Found by fuzzing: records nested deeper than msgpack-c's stack made
+ * revisit-dump and revisit-report die "out of memory". */
+Test(mpk, recin_refuses_deep_nesting_as_data) {
+	char b[128];
+	struct recin in;
+	msgpack_object *o;
+
+	memset(b, 0x84, 120);	/* fixarrays of 4, nested 120 deep */
+	recin_init(&in, fd_of(b, 120), "deep");
+	cr_assert_eq(recin_next(&in, &o), -1);
+	cr_assert_eq(in.status, EX_DATAERR);
+	close(in.in.fd);
+	recin_free(&in);
+}
+
+/* A few bytes that claim four billion elements: a cut record, not an
+ * allocation of that many objects. */
+Test(mpk, recin_huge_counts_cost_only_their_bytes) {
+	struct recin in;
+	msgpack_object *o;
+
+	recin_init(&in, fd_of("\xdd\xff\xff\xff\xff\xc0\xc0", 7), "huge");
+	cr_assert_eq(recin_next(&in, &o), -1);
+	cr_assert_eq(in.status, EX_DATAERR);
+	close(in.in.fd);
+	recin_free(&in);
+	recin_init(&in, fd_of("\x92\xc0\x81\xa1k\x01\xa1x", 8), "ok");
+	cr_assert_eq(recin_next(&in, &o), 1);
+	cr_assert_eq(o->type, MSGPACK_OBJECT_ARRAY);
+	cr_assert_eq(o->via.array.size, 2);
+	cr_assert_eq(recin_next(&in, &o), 1);
+	cr_assert(o->type == MSGPACK_OBJECT_STR && o->via.str.size == 1);
+	cr_assert_eq(recin_next(&in, &o), 0);
+	close(in.in.fd);
+	recin_free(&in);
 }

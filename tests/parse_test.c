@@ -439,6 +439,17 @@ Test(format, w3c_cloudfront_and_iis) {
 	EQ(H.query, "");
 }
 
+/* Found by fuzzing: a #Fields line without date, time or sc-status
+ * leaked its fields (the sanitizer pass sees a leak). */
+Test(format, w3c_without_the_needed_fields_is_an_error_and_frees) {
+	const char *h = "#Fields: date cs-uri-stem";
+	struct lf f = { 0 };
+
+	cr_assert_eq(lf_compile_w3c(&f, h, strlen(h), &lo, err, sizeof err), -1);
+	cr_assert_str_eq(err, "#Fields: needs date, time and sc-status");
+	cr_assert_null(f.items);
+}
+
 static const char *
 guess(const char *s)
 {
@@ -666,7 +677,7 @@ count_bots(struct uas *u)
 }
 
 Test(bots, catch_98_percent_of_bots_and_flag_under_0_2_percent_of_browsers,
-    .init = setup, .fini = teardown, .timeout = 120) {
+    .init = setup, .fini = teardown, .timeout = 600) {
 	struct uas cua = { 0 }, ddb = { 0 }, spid = { 0 }, top = { 0 },
 	    dd_browsers = { 0 }, uap_dev = { 0 };
 	size_t k, neg = 0, fp = 0;

@@ -26,8 +26,11 @@ field(char **p, char *end, char **f, size_t *n)
 	if (s < end && *s == '"') {
 		*f = o = ++s;
 		for (;;) {
-			if (s >= end)
+			if (s >= end) {
+				*n = (size_t)(o - *f);	/* what there is */
+				*p = s;
 				return -1;
+			}
 			if (*s == '"') {
 				if (s + 1 < end && s[1] == '"') {
 					*o++ = '"';
@@ -40,8 +43,10 @@ field(char **p, char *end, char **f, size_t *n)
 			*o++ = *s++;
 		}
 		*n = (size_t)(o - *f);
-		if (s < end && *s != ',')
+		if (s < end && *s != ',') {
+			*p = end;
 			return -1;
+		}
 	} else {
 		*f = s;
 		while (s < end && *s != ',')

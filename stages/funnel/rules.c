@@ -11,6 +11,7 @@
  * order: the first rule that matches wins, as the rules file reads.
  */
 #define PCRE2_CODE_UNIT_WIDTH 8
+#define MAX_GLOB_STARS	31	/* rules_match's g[]: 32 start/end pairs */
 #include "rules.h"
 
 #include <pcre2.h>
@@ -58,6 +59,8 @@ struct rules {
 	enum role		 role[MAX_STAGES];
 	size_t			 nstages;
 	pcre2_match_data	*md;
+	unsigned char		*fail;	/* glob: states known to fail */
+	size_t			 failcap;
 };
 
 static void rule_free(struct rule *);
@@ -114,12 +117,12 @@ parse_token(struct rules *R, struct rule *r, const char *t, const char *name,
 	const char *eq;
 
 	if (strncmp(t, "method:", 7) == 0) {
-		size_t n = strlen(t + 7);
+		/* ",GET,HEAD,"; a second method: adds to the first. */
+		size_t n = strlen(t + 7), old = r->methods ?
+		    strlen(r->methods) : 1;
 
-		r->methods = malloc(n + 3);
-		if (r->methods == NULL)
-			die(EX_OSERR, "out of memory");
-		snprintf(r->methods, n + 3, ",%s,", t + 7);
+		r->methods = xrealloc(r->methods, old + n + 2);
+		snprintf(r->methods + old - 1, n + 3, ",%s,", t + 7);
 		return 0;
 	}
 	if (strncmp(t, "query:", 6) == 0) {
@@ -251,6 +254,12 @@ parse_line(struct rules *R, char *s, const char *name, long line)
 		r.ngroups = (int)cnt;
 	} else if (r.kind == M_GLOB) {
 		r.ngroups = glob_groups(m);
+		if (r.ngroups > MAX_GLOB_STARS) {
+			warn_at(name, line, "glob '%s' has more than %d stars",
+			    m, MAX_GLOB_STARS);
+			free(r.pat);
+			return -1;
+		}
 	}
 	for (i = 2; i < n; i++)
 		if (parse_token(R, &r, tok[i], name, line) != 0) {
@@ -333,6 +342,7 @@ rules_free(struct rules *R)
 	for (i = 0; i < R->nstages; i++)
 		free(R->stage[i]);
 	pcre2_match_data_free(R->md);
+	free(R->fail);
 	free(R->r);
 	free(R);
 }
@@ -358,11 +368,23 @@ rules_role(const struct rules *R, size_t i)
 /*
  * Glob match with captures: '*' is any run within a path segment, '**'
  * any run at all, '?' one character other than '/'. g[] gets the start
- * and end of each star's match.
+ * and end of each star's match. Stars take the shortest run that lets
+ * the rest match. A state (the pattern after star gi, the path from q)
+ * that failed once fails again, whatever the captures before it: each
+ * is tried once (fail[]), so a hostile path costs stars x length^2 at
+ * worst, not length^stars.
  */
+struct globm {
+	const char	*s0, *se;
+	const char	**g;
+	unsigned char	*fail;		/* [gi * (se - s0 + 1) + offset] */
+};
+
 static int
-glob(const char *p, const char *s, const char *se, const char **g, int gi)
+glob(const struct globm *m, const char *p, const char *s, int gi)
 {
+	size_t n = (size_t)(m->se - m->s0) + 1;
+
 	while (*p) {
 		if (*p == '*') {
 			int dbl = p[1] == '*';
@@ -370,21 +392,27 @@ glob(const char *p, const char *s, const char *se, const char **g, int gi)
 
 			p += dbl ? 2 : 1;
 			for (;;) {
-				g[2 * gi] = s;
-				g[2 * gi + 1] = q;
-				if (glob(p, q, se, g, gi + 1))
-					return 1;
-				if (q == se || (!dbl && *q == '/'))
+				unsigned char *f = &m->fail[(size_t)gi * n +
+				    (size_t)(q - m->s0)];
+
+				m->g[2 * gi] = s;
+				m->g[2 * gi + 1] = q;
+				if (!*f) {
+					if (glob(m, p, q, gi + 1))
+						return 1;
+					*f = 1;
+				}
+				if (q == m->se || (!dbl && *q == '/'))
 					return 0;
 				q++;
 			}
 		}
-		if (s == se || (*p == '?' ? *s == '/' : *p != *s))
+		if (s == m->se || (*p == '?' ? *s == '/' : *p != *s))
 			return 0;
 		p++;
 		s++;
 	}
-	return s == se;
+	return s == m->se;
 }
 
 static int
@@ -398,6 +426,25 @@ method_ok(const struct rule *r, const char *m, size_t n)
 		if (strncmp(p + 1, m, n) == 0 && p[1 + n] == ',')
 			return 1;
 	return 0;
+}
+
+static int
+glob_match(struct rules *R, const struct rule *r, const char *path,
+    size_t pathlen, const char **g)
+{
+	struct globm m = { path, path + pathlen, g, NULL };
+	size_t need = (size_t)r->ngroups * (pathlen + 1);
+
+	if (need > R->failcap) {
+		R->failcap = need * 2;
+		free(R->fail);
+		if ((R->fail = malloc(R->failcap)) == NULL)
+			die(EX_OSERR, "out of memory");
+	}
+	if (need > 0)
+		memset(R->fail, 0, need);
+	m.fail = R->fail;
+	return glob(&m, r->pat, path, 0);
 }
 
 int
@@ -424,8 +471,7 @@ rules_match(struct rules *R, const char *path, size_t pathlen,
 			    memcmp(path, r->pat, r->patlen) == 0;
 			break;
 		case M_GLOB:
-			ok = r->ngroups <= 31 && glob(r->pat, path, path + pathlen,
-			    g, 0);
+			ok = glob_match(R, r, path, pathlen, g);
 			break;
 		case M_REGEX:
 			ok = pcre2_match(r->re, (PCRE2_SPTR)path, pathlen, 0, 0,

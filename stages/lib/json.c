@@ -76,7 +76,8 @@ json_put_str(struct wbuf *w, const char *p, size_t n)
 		}
 		i++;
 	}
-	wbuf_write(w, s + i - run, run);
+	if (run > 0)	/* s may be NULL for an empty string */
+		wbuf_write(w, s + i - run, run);
 	wbuf_putc(w, '"');
 }
 

@@ -153,6 +153,42 @@ mpc_skip(struct mpc *c)
 	return 0;
 }
 
+int
+mpc_depth_ok(const char *p, size_t n, unsigned maxdepth)
+{
+	/* Values still to read at each level; a container pushes one. */
+	uint64_t left[MPC_MAX_DEPTH + 2];
+	unsigned d = 0;
+	struct mpc c;
+
+	if (maxdepth > MPC_MAX_DEPTH)
+		maxdepth = MPC_MAX_DEPTH;
+	mpc_init(&c, p, n);
+	left[0] = 1;
+	for (;;) {
+		enum kind k;
+		uint64_t m;
+
+		while (left[d] == 0) {
+			if (d == 0)
+				return 1;
+			d--;
+		}
+		left[d]--;
+		if (header(&c, &k, &m) != 0)
+			return 0;
+		if (k == K_BODY) {
+			if ((uint64_t)(c.end - c.p) < m)
+				return 0;
+			c.p += m;
+		} else if ((k == K_ARRAY || k == K_MAP) && m > 0) {
+			if (++d > maxdepth)
+				return 0;
+			left[d] = k == K_MAP ? 2 * m : m;
+		}
+	}
+}
+
 /* A container header of the wanted kind; the cursor stays put if not. */
 static int
 container(struct mpc *c, enum kind want, uint32_t *n)
@@ -392,6 +428,14 @@ mpr_more(struct mpr *r)
 		r->pos = 0;
 	}
 	if (r->len == r->cap) {
+		if (r->len >= MPR_MAX_RECORD) {
+			warnx("%s: record %llu: longer than %u MiB at byte %llu",
+			    r->name, (unsigned long long)r->nrec + 1,
+			    MPR_MAX_RECORD >> 20,
+			    (unsigned long long)(r->off + r->len));
+			r->status = EX_DATAERR;
+			return -1;
+		}
 		r->cap *= 2;
 		if ((r->buf = realloc(r->buf, r->cap)) == NULL)
 			die(EX_OSERR, "out of memory");

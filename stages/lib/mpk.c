@@ -8,8 +8,6 @@
 #include <errno.h>
 #include <unistd.h>
 
-#define RECIN_CHUNK (64 * 1024)
-
 static int
 pack_to_wbuf(void *data, const char *buf, size_t len)
 {
@@ -27,10 +25,8 @@ void
 recin_init(struct recin *r, int fd, const char *name)
 {
 	memset(r, 0, sizeof *r);
-	if (!msgpack_unpacker_init(&r->up, 4 * RECIN_CHUNK))
-		die(EX_OSERR, "out of memory");
+	mpr_init(&r->in, fd, name);
 	msgpack_unpacked_init(&r->res);
-	r->fd = fd;
 	r->name = name;
 }
 
@@ -38,61 +34,40 @@ void
 recin_free(struct recin *r)
 {
 	msgpack_unpacked_destroy(&r->res);
-	msgpack_unpacker_destroy(&r->up);
+	mpr_free(&r->in);
 }
 
 int
 recin_next(struct recin *r, msgpack_object **obj)
 {
-	for (;;) {
-		msgpack_unpack_return ret;
-		ssize_t n;
+	const char *rec;
+	size_t len, off = 0;
+	int k;
 
-		ret = msgpack_unpacker_next(&r->up, &r->res);
-		if (ret == MSGPACK_UNPACK_SUCCESS) {
-			r->nrec++;
-			*obj = &r->res.data;
-			return 1;
-		}
-		if (ret == MSGPACK_UNPACK_PARSE_ERROR) {
-			/* used - off: bytes buffered but not yet parsed
-			 * into a whole record. */
-			warnx("%s: record %llu: bad MessagePack after byte %llu",
-			    r->name, (unsigned long long)r->nrec + 1,
-			    (unsigned long long)(r->bytes -
-			    (r->up.used - r->up.off)));
-			r->status = EX_DATAERR;
-			return -1;
-		}
-		if (ret == MSGPACK_UNPACK_NOMEM_ERROR)
-			die(EX_OSERR, "out of memory");
-		if (r->eof) {
-			if (msgpack_unpacker_message_size(&r->up) > 0) {
-				warnx("%s: record %llu: truncated MessagePack "
-				    "at byte %llu", r->name,
-				    (unsigned long long)r->nrec + 1,
-				    (unsigned long long)r->bytes);
-				r->status = EX_DATAERR;
-				return -1;
-			}
-			return 0;
-		}
-		if (msgpack_unpacker_buffer_capacity(&r->up) < RECIN_CHUNK &&
-		    !msgpack_unpacker_reserve_buffer(&r->up, RECIN_CHUNK))
-			die(EX_OSERR, "out of memory");
-		do
-			n = read(r->fd, msgpack_unpacker_buffer(&r->up),
-			    msgpack_unpacker_buffer_capacity(&r->up));
-		while (n < 0 && errno == EINTR);
-		if (n < 0) {
-			warnx("%s: read error:", r->name);
-			r->status = EX_IOERR;
-			return -1;
-		}
-		if (n == 0)
-			r->eof = 1;
-		msgpack_unpacker_buffer_consumed(&r->up, (size_t)n);
-		r->bytes += (uint64_t)n;
+	if ((k = mpr_next(&r->in, &rec, &len)) <= 0) {
+		r->status = r->in.status;
+		return k;
+	}
+	if (!mpc_depth_ok(rec, len, MPC_MAX_DEPTH)) {
+		warnx("%s: record %llu: MessagePack nested deeper than %d at "
+		    "byte %llu", r->name, (unsigned long long)r->nrec + 1,
+		    MPC_MAX_DEPTH, (unsigned long long)(r->in.off + r->in.pos -
+		    len));
+		r->status = EX_DATAERR;
+		return -1;
+	}
+	switch (msgpack_unpack_next(&r->res, rec, len, &off)) {
+	case MSGPACK_UNPACK_SUCCESS:
+		r->nrec++;
+		*obj = &r->res.data;
+		return 1;
+	case MSGPACK_UNPACK_NOMEM_ERROR:
+		die(EX_OSERR, "out of memory");
+	default:	/* framed and checked: not expected */
+		warnx("%s: record %llu: bad MessagePack", r->name,
+		    (unsigned long long)r->nrec + 1);
+		r->status = EX_DATAERR;
+		return -1;
 	}
 }
 

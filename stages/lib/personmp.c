@@ -483,8 +483,14 @@ person_head(const char *rec, size_t avail, struct phead *ph)
 			r = mpc_bool(&c, &ph->is_uid);
 		} else if (key_is(kk, kl, "x")) {
 			r = mpc_int(&c, &ph->expiry);
-			if (r == 0 && ph->expiry != INT64_MAX)
+			if (r == 0 && ph->expiry != INT64_MAX) {
+				/* seconds; beyond milliseconds' range:
+				 * a damaged record */
+				if (ph->expiry > INT64_MAX / 1000 ||
+				    ph->expiry < 0)
+					return -1;
 				ph->expiry *= 1000;
+			}
 		} else if (key_is(kk, kl, "z")) {
 			r = mpc_int(&c, &z);
 			if (r == 0 && (z <= 0 || (uint64_t)z > avail))

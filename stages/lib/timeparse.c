@@ -202,12 +202,14 @@ time_parse_epoch(const char *s, size_t n, int unit, int64_t *ms)
 
 	if (n == 0 || n > 19)
 		return -1;
-	while (i < n && s[i] >= '0' && s[i] <= '9')
+	/* At most 18 digits: 19 may not fit an int64 (a 19th makes the
+	 * text end early below, so it is refused). */
+	while (i < n && i < 18 && s[i] >= '0' && s[i] <= '9')
 		v = v * 10 + (s[i++] - '0');
 	if (i == 0)
 		return -1;
 	if (unit == 1) {
-		if (fraction(s, n, &i, &frac) != 0)
+		if (fraction(s, n, &i, &frac) != 0 || v >= INT64_MAX / 1000)
 			return -1;
 		v = v * 1000 + frac;
 	} else if (unit == 1000000) {

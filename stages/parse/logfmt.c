@@ -635,6 +635,7 @@ lf_compile_w3c(struct lf *f, const char *line, size_t len,
 	if (!(f->have & (1u << F_DATE)) || !(f->have & (1u << F_TIME)) ||
 	    !(f->have & (1u << F_STATUS))) {
 		snprintf(err, errlen, "#Fields: needs date, time and sc-status");
+		lf_free(f);
 		return -1;
 	}
 	cookie_names(f, o);
