@@ -290,6 +290,8 @@ check "pipeline: decompress | parse | sessionize | funnel end to end" \
 . "$top/tests/export.sh"
 . "$top/tests/nightly.sh"
 . "$top/tests/scale.sh"
+. "$top/tests/faults.sh"
+. "$top/tests/hostile.sh"
 
 echo "1..$n"
 if [ "$fails" -gt 0 ]; then

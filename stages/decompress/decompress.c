@@ -38,6 +38,11 @@ struct dc {
 	unsigned long long	 bytes_in, bytes_out;
 	struct progress		 prog;
 	uint64_t		 ticks;
+	/* The input being read: its file, what it has written so far, and
+	 * whether it stopped as a decompression bomb (--max-ratio). */
+	struct rd		*top;
+	uint64_t		 out0;
+	int			 bomb;
 };
 
 static void consume(struct dc *, struct rd *, const char *name,
@@ -103,9 +108,38 @@ copy_text(struct dc *d, struct rd *r, const char *name, const char *chain,
 {
 	uint64_t n0 = r->produced;
 	char last = '\n';
-	ssize_t n;
+	ssize_t n = 0;
 
-	while ((n = rd_read(r, d->buf, CHUNK)) > 0) {
+	if (d->o->mark && !d->o->list) {
+		/* "#revisit-input NAME": revisit-parse names the lines after
+		 * it by NAME and their line there. */
+		const char *c;
+
+		wbuf_write(d->out, "#revisit-input ", 15);
+		for (c = name; *c; c++)
+			wbuf_putc(d->out, (unsigned char)*c < 0x20 ? '?' : *c);
+		wbuf_putc(d->out, '\n');
+	}
+	while (!d->bomb && (n = rd_read(r, d->buf, CHUNK)) > 0) {
+		uint64_t in = d->top->offset(d->top);
+
+		/* Against the bytes read so far, so that a bomb stops
+		 * before it has filled the disk; 64 KiB read counts at
+		 * least (a small file's first block holds much). */
+		if (d->o->max_ratio > 0 && (double)(d->bytes_out - d->out0 +
+		    (uint64_t)n) > d->o->max_ratio * (double)(in > 65536 ?
+		    in : 65536)) {
+			char msg[160];
+
+			snprintf(msg, sizeof msg, "more than %g times the "
+			    "input's size after %llu bytes of it: a "
+			    "decompression bomb? (--max-ratio)",
+			    d->o->max_ratio, (unsigned long long)in);
+			report(d, name, EX_DATAERR, msg);
+			d->bomb = 1;
+			n = 0;
+			break;
+		}
 		last = d->buf[n - 1];
 		if (!d->o->list)
 			wbuf_write(d->out, d->buf, (size_t)n);
@@ -345,6 +379,8 @@ run_archive(struct dc *d, struct rd *r, const char *name, const char *chain,
 			entry_reset(&e);
 			consume(d, &e.base, name, sub, insize, depth + 1);
 			entry_reset(&e);
+			if (d->bomb)
+				goto out;
 			continue;
 		}
 		if (archive_entry_filetype(ae) != AE_IFREG)
@@ -368,7 +404,7 @@ run_archive(struct dc *d, struct rd *r, const char *name, const char *chain,
 		free(ename);
 		/* A damaged stream under the archive ends it (already
 		 * reported); a bad entry alone does not. */
-		if (failed && r->errstatus)
+		if ((failed && r->errstatus) || d->bomb)
 			goto out;
 	}
 	if (ret != ARCHIVE_EOF) {
@@ -440,6 +476,9 @@ run_one(struct dc *d, const char *path)
 	}
 	d->ninputs++;
 	r = rd_fd(fd);
+	d->top = r;
+	d->out0 = d->bytes_out;
+	d->bomb = 0;
 	consume(d, r, name, "", S_ISREG(st.st_mode) ? (uint64_t)st.st_size : 0,
 	    0);
 	d->bytes_in += r->offset(r);

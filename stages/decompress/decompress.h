@@ -13,6 +13,9 @@ struct dc_opts {
 	const char	**members;	/* --member globs (borrowed), or NULL */
 	size_t		  nmembers;
 	int		  list;		/* --list: describe, write no data */
+	int		  mark;		/* --mark: "#revisit-input NAME" lines */
+	double		  max_ratio;	/* an input's output over its size
+					 * beyond this is an error; 0: none */
 	int		  engine;	/* INFLATE_ISAL or INFLATE_ZLIB */
 	int		  progress;	/* --progress */
 	int		  quiet;	/* no summary line */

@@ -20,8 +20,12 @@ static const char usage_text[] =
 "  -m, --member GLOB   only archive entries whose path or base name match\n"
 "                      (repeatable), e.g. 'access.log*'\n"
 "  -l, --list          list inputs, entries, formats and sizes; write no data\n"
+"      --mark          a line '#revisit-input NAME' before each input or\n"
+"                      entry, so that revisit-parse names file and line\n"
 "  -o, --output FILE   write FILE atomically instead of stdout\n"
 "      --inflate ENG   gzip engine: isal (default) or zlib\n"
+"      --max-ratio R   an input that inflates to more than R times its size\n"
+"                      is cut there and is an error, 65 (1000; 0: none)\n"
 "      --progress      show progress on stderr (default on a terminal)\n"
 "  -q, --quiet         no summary line on stderr\n"
 "  -h, --help          this help;  -V, --version  the version\n"
@@ -32,6 +36,8 @@ static const char usage_text[] =
 static const struct option longopts[] = {
 	{ "member",	required_argument,	NULL, 'm' },
 	{ "list",	no_argument,		NULL, 'l' },
+	{ "mark",	no_argument,		NULL, 'M' },
+	{ "max-ratio",	required_argument,	NULL, 'R' },
 	{ "output",	required_argument,	NULL, 'o' },
 	{ "inflate",	required_argument,	NULL, 'I' },
 	{ "progress",	no_argument,		NULL, 'P' },
@@ -44,7 +50,7 @@ static const struct option longopts[] = {
 int
 main(int argc, char *argv[])
 {
-	struct dc_opts o = { .engine = INFLATE_ISAL };
+	struct dc_opts o = { .engine = INFLATE_ISAL, .max_ratio = 1000 };
 	const char *output = NULL;
 	struct wbuf out;
 	int c, status;
@@ -54,6 +60,8 @@ main(int argc, char *argv[])
 		switch (c) {
 		case 'm': strv_push(&o.members, &o.nmembers, optarg); break;
 		case 'l': o.list = 1; break;
+		case 'M': o.mark = 1; break;
+		case 'R': o.max_ratio = (double)parse_count("--max-ratio", optarg); break;
 		case 'o': output = optarg; break;
 		case 'I':
 			if (strcmp(optarg, "isal") == 0)

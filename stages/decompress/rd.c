@@ -12,6 +12,7 @@
 #include "prog.h"
 
 #include <errno.h>
+#include <sys/stat.h>
 #include <isa-l/igzip_lib.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -134,7 +135,16 @@ fd_fill(struct rd *r, char *buf, size_t cap)
 static uint64_t
 fd_offset(struct rd *r)
 {
-	return ((struct fdrd *)r)->off - (r->aheadlen - r->aheadpos);
+	struct fdrd *f = (struct fdrd *)r;
+	uint64_t off = f->off - (r->aheadlen - r->aheadpos);
+	struct stat st;
+
+	/* A seek past the end (a cut zip's reader looking for what its
+	 * headers promise) is no place in the file: say where it ends. */
+	if (off > 0 && fstat(f->fd, &st) == 0 && S_ISREG(st.st_mode) &&
+	    off > (uint64_t)st.st_size)
+		off = (uint64_t)st.st_size;
+	return off;
 }
 
 static void

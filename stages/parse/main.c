@@ -28,6 +28,9 @@ static const char usage_text[] =
 "      --anonymize-ip    IPv4 to /24, IPv6 to /48 in the ip field\n"
 "      --bots FILE       bot patterns (PCRE2, one per line) instead of the\n"
 "                        shipped list\n"
+"      --since TIME      drop hits before TIME (ISO 8601 or epoch ms)\n"
+"      --until TIME      drop hits at or after TIME: both counted as\n"
+"                        rejects, reported with their line\n"
 "      --rejects FILE    copy rejected lines to FILE\n"
 "      --max-reject-ratio R  fail (65) above this share of rejects (0.01)\n"
 "      --max-warnings N  reject messages shown per input (10)\n"
@@ -40,7 +43,7 @@ static const char usage_text[] =
 "input cannot be opened, 74 read or write error.\n";
 
 enum { O_VID = 256, O_UID, O_CONSENT, O_JSONKEY, O_KEEPBOTS, O_KEEPASSETS, O_PIXEL,
-	O_ANON, O_BOTS, O_REJECTS, O_RATIO, O_MAXWARN, O_PROGRESS };
+	O_ANON, O_BOTS, O_REJECTS, O_RATIO, O_MAXWARN, O_PROGRESS, O_SINCE, O_UNTIL };
 
 static const struct option longopts[] = {
 	{ "format",		required_argument,	NULL, 'f' },
@@ -57,6 +60,8 @@ static const struct option longopts[] = {
 	{ "max-reject-ratio",	required_argument,	NULL, O_RATIO },
 	{ "max-warnings",	required_argument,	NULL, O_MAXWARN },
 	{ "output",		required_argument,	NULL, 'o' },
+	{ "since",		required_argument,	NULL, O_SINCE },
+	{ "until",		required_argument,	NULL, O_UNTIL },
 	{ "progress",		no_argument,		NULL, O_PROGRESS },
 	{ "quiet",		no_argument,		NULL, 'q' },
 	{ "help",		no_argument,		NULL, 'h' },
@@ -69,6 +74,7 @@ main(int argc, char *argv[])
 {
 	struct parse_opts o = {
 		.format = "auto", .max_reject_ratio = 0.01, .max_warnings = 10,
+		.since = INT64_MIN, .until = INT64_MAX,
 		.lf = { .vid_field = "cookie_vid", .uid_field = "cookie_uid" },
 	};
 	const char *output = NULL;
@@ -89,6 +95,8 @@ main(int argc, char *argv[])
 		case O_ANON: o.hb.anonymize_ip = 1; break;
 		case O_BOTS: o.bots_path = optarg; break;
 		case O_REJECTS: o.rejects_path = optarg; break;
+		case O_SINCE: o.since = parse_time("--since", optarg); break;
+		case O_UNTIL: o.until = parse_time("--until", optarg); break;
 		case O_RATIO:
 			o.max_reject_ratio = parse_ratio("--max-reject-ratio", optarg);
 			break;

@@ -19,6 +19,9 @@
 
 #define READ_SIZE	(4u << 20)
 #define GIVE_UP_LINES	1000	/* all rejected this far: wrong format */
+/* A longer line is a reject, read past in READ_SIZE pieces: no log line
+ * is that long, and one without end must not take all memory. */
+#define MAX_LINE	(1u << 20)
 
 struct parser {
 	const struct parse_opts	*o;
@@ -36,7 +39,11 @@ struct parser {
 	/* counts */
 	unsigned long long	 lines, skipped, hits, nbots, nassets, nrej;
 	unsigned long long	 written, shown;
+	char			 mark[512];	/* the input a mark named */
 };
+
+#define MARK		"#revisit-input "	/* revisit-decompress --mark */
+#define MARK_LEN	(sizeof MARK - 1)
 
 static void
 reject(struct parser *P, const char *name, long long lineno,
@@ -52,9 +59,20 @@ reject(struct parser *P, const char *name, long long lineno,
 		    P->o->rejects_path ? " (see --rejects)" : "");
 		P->shown++;
 	}
-	if (P->rej_open) {
+	if (P->rej_open && line != NULL) {	/* NULL: the caller copies */
 		wbuf_write(&P->rej, line, len);
 		wbuf_putc(&P->rej, '\n');
+	}
+}
+
+/* Part of an over-long line to the rejects file as it streams past. */
+static void
+reject_part(struct parser *P, const char *p, size_t n, int end)
+{
+	if (P->rej_open) {
+		wbuf_write(&P->rej, p, n);
+		if (end)
+			wbuf_putc(&P->rej, '\n');
 	}
 }
 
@@ -160,6 +178,17 @@ do_line(struct parser *P, const char *name, long long lineno,
 		reject(P, name, lineno, line, len, err, 0);
 		return;
 	}
+	if (h.ts < P->o->since || h.ts >= P->o->until) {
+		/* A clock gone wrong or a file of another day: one such hit
+		 * would move every window measured from the latest. */
+		char t[32];
+
+		time_format_iso(h.ts, t);
+		snprintf(err, sizeof err, "hit at %s outside --%s", t,
+		    h.ts < P->o->since ? "since" : "until");
+		reject(P, name, lineno, line, len, err, 0);
+		return;
+	}
 	P->hits++;
 	if (h.kind == HIT_BOT) {
 		P->nbots++;
@@ -183,13 +212,41 @@ is_compressed(const unsigned char *p, size_t n)
 	    (n >= 4 && memcmp(p, "\x28\xb5\x2f\xfd", 4) == 0);
 }
 
+/*
+ * One line of input name: a mark of revisit-decompress --mark
+ * ("#revisit-input NAME") names the input the lines after it come from,
+ * numbered from 1 again, so that messages say which file and line.
+ */
+static void
+next_line(struct parser *P, const char **name, long long *lineno,
+    const char *line, size_t len)
+{
+	if (len > MARK_LEN && memcmp(line, MARK, MARK_LEN) == 0) {
+		len -= MARK_LEN;
+		if (len >= sizeof P->mark)
+			len = sizeof P->mark - 1;
+		memcpy(P->mark, line + MARK_LEN, len);
+		P->mark[len] = '\0';
+		*name = P->mark;
+		*lineno = 0;
+		return;
+	}
+	if (len > MAX_LINE) {
+		P->lines++;
+		reject(P, *name, ++*lineno, line, len, "line longer than "
+		    "1 MiB", MAX_LINE);
+		return;
+	}
+	do_line(P, *name, ++*lineno, line, len);
+}
+
 static void
 parse_fd(struct parser *P, int fd, const char *name)
 {
 	size_t cap = READ_SIZE, have = 0;
 	char *buf = malloc(cap);
 	long long lineno = 0;
-	int first = 1;
+	int first = 1, skipping = 0;	/* inside an over-long line */
 	ssize_t n;
 
 	if (buf == NULL)
@@ -217,24 +274,40 @@ parse_fd(struct parser *P, int fd, const char *name)
 		}
 		P->bytes += (uint64_t)n;
 		if (n == 0) {
-			if (have > 0)	/* last line without a newline */
-				do_line(P, name, ++lineno, buf, have);
+			if (skipping)
+				reject_part(P, "", 0, 1);
+			else if (have > 0)	/* last line without a newline */
+				next_line(P, &name, &lineno, buf, have);
 			break;
 		}
 		have += (size_t)n;
 		p = buf;
 		end = buf + have;
+		if (skipping) {
+			if ((nl = memchr(p, '\n', have)) == NULL) {
+				reject_part(P, p, have, 0);
+				have = 0;
+				continue;
+			}
+			reject_part(P, p, (size_t)(nl - p), 1);
+			p = nl + 1;
+			skipping = 0;
+		}
 		while ((nl = memchr(p, '\n', (size_t)(end - p))) != NULL) {
-			do_line(P, name, ++lineno, p, (size_t)(nl - p));
+			next_line(P, &name, &lineno, p, (size_t)(nl - p));
 			p = nl + 1;
 			progress_tick(&P->prog, P->bytes, P->written, &P->ticks);
 		}
 		have = (size_t)(end - p);
 		if (have == cap) {
-			/* A line longer than the buffer: grow, keep it whole. */
-			cap *= 2;
-			if ((buf = realloc(buf, cap)) == NULL)
-				die(EX_OSERR, "out of memory");
+			/* A line longer than the buffer (and MAX_LINE): a
+			 * reject, the rest of it read past. */
+			P->lines++;
+			reject(P, name, ++lineno, NULL, 0, "line longer than "
+			    "1 MiB", MAX_LINE);
+			reject_part(P, buf, have, 0);
+			skipping = 1;
+			have = 0;
 		} else if (p != buf) {
 			memmove(buf, p, have);
 		}

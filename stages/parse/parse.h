@@ -5,6 +5,7 @@
 #define REVISIT_PARSE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "hitbuild.h"
 #include "logfmt.h"
@@ -17,6 +18,8 @@ struct parse_opts {
 	int		 keep_bots, keep_assets;
 	const char	*bots_path;	/* replaces the shipped list */
 	const char	*rejects_path;	/* raw rejected lines, or NULL */
+	int64_t		 since, until;	/* hits outside [since, until) are
+					 * rejects (INT64_MIN, INT64_MAX: all) */
 	double		 max_reject_ratio;
 	long		 max_warnings;	/* reject messages shown per input */
 	int		 progress, quiet;
