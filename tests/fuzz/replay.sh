@@ -6,8 +6,11 @@
 set -u
 dir=${1:?usage: replay.sh DIR}
 top=$(cd "$(dirname "$0")/../.." && pwd)
+logs=$dir-logs	# not in $dir: only harnesses there
+mkdir -p "$logs"
 fails=0
 for h in "$dir"/*; do
+	[ -f "$h" ] && [ -x "$h" ] || continue
 	name=${h##*/}
 	set --
 	for d in seeds regress; do
@@ -19,11 +22,11 @@ for h in "$dir"/*; do
 	if [ $# -eq 0 ]; then
 		echo "replay: $name: no inputs" >&2
 		fails=$((fails + 1))
-	elif "$h" "$@" 2>"$dir/$name.err"; then
+	elif "$h" "$@" 2>"$logs/$name.err"; then
 		echo "replay: $name: $# inputs ok"
 	else
 		echo "replay: $name: failed (exit $?)" >&2
-		grep -v '^revisit-fuzz: ' "$dir/$name.err" | head -30 >&2
+		grep -v '^revisit-fuzz: ' "$logs/$name.err" | head -30 >&2
 		fails=$((fails + 1))
 	fi
 done
