@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "chit.h"
+#include "extsort.h"
 #include "helpers.h"
 #include "hit.h"
 #include "hostset.h"
@@ -32,6 +33,7 @@ struct out {
 	size_t n;
 	int status;
 	char *buf;
+	size_t len;
 };
 
 static struct out O;
@@ -144,6 +146,7 @@ run_mode(const struct h *v, size_t n, enum sz_mode mode, int split,
 	len = (size_t)end;
 	free(O.buf);
 	O.buf = malloc(len + 1);
+	O.len = len;
 	cr_assert_eq(pread(ofd, O.buf, len, 0), (ssize_t)len);
 	close(ofd);
 	close(ifd);
@@ -430,6 +433,129 @@ Test(sess, pages_keep_time_path_and_query) {
 	cr_assert_eq(p->via.array.size, 1);
 	cr_assert_eq(p->via.array.ptr[0].via.array.size, 3);
 	cr_assert(mpk_is(&p->via.array.ptr[0].via.array.ptr[2], "a=1"));
+}
+
+/*
+ * Sorting sessionizes visitor by visitor and sorts the sessions after;
+ * streaming goes in time order. Every rule edge at once, over visitors
+ * whose hits interleave: the bytes must be the same.
+ */
+Test(sess, sorting_by_visitor_writes_the_bytes_streaming_does) {
+	static char vids[12][8], qs[400][32];
+	struct h v[400];
+	char *stream;
+	size_t i, len;
+	uint32_t x = 12345;
+	int64_t ts = T0;
+
+	for (i = 0; i < 12; i++)
+		snprintf(vids[i], sizeof vids[i], "v%zu", (i * 7) % 12);
+	for (i = 0; i < 400; i++) {
+		x = x * 1103515245u + 12345u;
+		/* Steps of 0 (same second), exactly 30:00, 30:01, or a few s. */
+		switch (x >> 29) {
+		case 0: break;
+		case 1: ts += 30 * MIN; break;
+		case 2: ts += 30 * MIN + 1000; break;
+		default: ts += (int64_t)(x >> 20 & 63) * 1000; break;
+		}
+		v[i].vid = vids[(x >> 8) % (i < 200 ? 12 : 3)];
+		v[i].ts = ts;
+		v[i].path = (x >> 4 & 1) ? "/product/SKU-1" : "/";
+		snprintf(qs[i], sizeof qs[i], "utm_source=s%u&utm_campaign=c%u",
+		    x >> 12 & 1, x >> 14 & 1);
+		v[i].query = (x >> 16 & 3) == 0 ? qs[i] : NULL;
+		v[i].ref = (x >> 18 & 3) == 0 ? "https://www.google.com/" : NULL;
+		v[i].uid = (x >> 20 & 7) == 0 ? "u1" : NULL;
+	}
+	run_mode(v, 400, SZ_STREAM, 1, 0);
+	cr_assert_eq(O.status, 0);
+	cr_assert_gt(O.n, 20);
+	len = O.len;
+	stream = malloc(len);
+	memcpy(stream, O.buf, len);
+	run_mode(v, 400, SZ_SORT, 1, 0);
+	cr_assert_eq(O.status, 0);
+	cr_assert_eq(O.len, len);
+	cr_assert(memcmp(O.buf, stream, len) == 0, "sorted sessions differ");
+	run_mode(v, 400, SZ_SORT, 0, 0);
+	run_mode(v, 400, SZ_AUTO, 1, 1);	/* falls back on memory */
+	cr_assert_eq(O.len, len);
+	cr_assert(memcmp(O.buf, stream, len) == 0, "fallback sessions differ");
+	free(stream);
+}
+
+/* A session block for the spool: start, vid, seq, a one-byte record. */
+static size_t
+sess_block(char *mem, int64_t start, const char *vid, uint32_t seq)
+{
+	struct sess_rec *r = (struct sess_rec *)mem;
+	size_t n = strlen(vid), len = sizeof *r + n + 1;
+
+	memset(mem, 0, ALIGN8(len));
+	r->len = (uint32_t)ALIGN8(len);
+	r->start = start;
+	r->seq = seq;
+	r->vidlen = (uint32_t)n;
+	r->reclen = 1;
+	memcpy(r->data, vid, n);
+	r->data[n] = (char)(seq & 0x7f);
+	return r->len;
+}
+
+static struct sess_rec *prev_rec;
+static char prev_mem[64];
+static size_t nseen;
+
+static void
+check_order(void *arg, void *rec)
+{
+	struct sess_rec *r = rec;
+
+	(void)arg;
+	if (nseen++ > 0)
+		cr_assert_lt(sess_rec_cmp(prev_rec, r), 0, "out of order at %zu",
+		    nseen);
+	memcpy(prev_mem, r, r->len);
+	prev_rec = (struct sess_rec *)prev_mem;
+}
+
+/* Enough sessions for ten runs of the smallest budget (4 MiB). */
+Test(sess, the_session_spool_sorts_by_start_vid_seq_across_runs) {
+	struct spool *sp = spool_new("/tmp", 1, sess_rec_cmp,
+	    sess_rec_key);
+	_Alignas(8) char mem[64];
+	char vid[16];
+	unsigned nruns = 0;
+	uint32_t x = 1;
+	size_t i;
+
+	spool_fanin(sp, 3);	/* 10 runs: merges of two levels on the way */
+	for (i = 0; i < 1000000; i++) {
+		x = x * 1103515245u + 12345u;
+		snprintf(vid, sizeof vid, "v%u", x >> 24);
+		sess_block(mem, T0 + (int64_t)(x >> 16 & 255) * 1000, vid,
+		    (uint32_t)i);
+		spool_add(sp, mem);
+	}
+	nseen = 0;
+	cr_assert_eq(spool_sort(sp, check_order, NULL, &nruns), 0);
+	cr_assert_eq(nseen, 1000000);
+	cr_assert_gt(nruns, 9);
+	spool_free(sp);
+	/* Start first, then the vid's bytes (shorter first on a tie), seq. */
+	{
+		_Alignas(8) char a[64], b[64];
+
+		sess_block(a, T0, "vb", 0);
+		sess_block(b, T0 + 1, "va", 0);
+		cr_assert_lt(sess_rec_cmp(a, b), 0);
+		sess_block(b, T0, "vb0", 0);
+		cr_assert_lt(sess_rec_cmp(a, b), 0);
+		sess_block(b, T0, "vb", 1);
+		cr_assert_lt(sess_rec_cmp(a, b), 0);
+		cr_assert_eq(sess_rec_cmp(a, a), 0);
+	}
 }
 
 /* ---- traffic sources ---- */

@@ -12,7 +12,6 @@
 const char *const device_names[] = { "desktop", "mobile", "tablet" };
 
 #define CHUNK	(1u << 20)
-#define ALIGN8(n)	(((n) + 7) & ~(size_t)7)
 
 static const struct span *
 span_of(const struct hit *h, int i)
@@ -119,6 +118,27 @@ chit_cmp_content(struct chit *a, struct chit *b)
 	if ((r = memcmp(a->data, b->data, la < lb ? la : lb)) != 0)
 		return r;
 	return (la > lb) - (la < lb);
+}
+
+int
+chit_cmp_visitor(void *va, void *vb)
+{
+	struct chit *a = va, *b = vb;
+	int r;
+
+	if (a->n[C_VID] != b->n[C_VID])
+		return a->n[C_VID] < b->n[C_VID] ? -1 : 1;
+	if ((r = memcmp(a->data, b->data, a->n[C_VID])) != 0)
+		return r;
+	return chit_cmp(a, b);
+}
+
+uint64_t
+chit_visitor_key(const void *vc)
+{
+	const struct chit *c = vc;
+
+	return XXH3_64bits(c->data, c->n[C_VID]);
 }
 
 struct chunk {

@@ -32,6 +32,9 @@ struct chit {
 	char		 data[];		/* the fields, in enum order */
 };
 
+/* Blocks of chits and sessions for a spool are multiples of 8 bytes. */
+#define ALIGN8(n)	(((n) + 7) & ~(size_t)7)
+
 enum { DEV_DESKTOP, DEV_MOBILE, DEV_TABLET };
 extern const char *const device_names[];	/* "desktop", ... */
 
@@ -55,6 +58,15 @@ chit_cmp(struct chit *a, struct chit *b)
 		return a->ts < b->ts ? -1 : 1;
 	return chit_cmp_content(a, b);
 }
+
+/*
+ * Another total order: visitor, then as chit_cmp. A visitor's hits come
+ * in the same order under both, so they make the same sessions; this one
+ * brings each visitor's hits together (sorting to sessionize by visitor).
+ */
+int	chit_cmp_visitor(void *a, void *b);
+/* A hash of the visitor: the key that spools chits by visitor. */
+uint64_t chit_visitor_key(const void *c);
 
 /*
  * An arena for chits that are freed roughly in the order they were made

@@ -19,6 +19,9 @@
 #include "sessionize.h"
 
 #include <errno.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -193,6 +196,11 @@ fall_back(struct sz *z, const char *why)
 		z->hold.buf = NULL;
 		z->hold.len = z->hold.cap = 0;
 	}
+#ifdef __GLIBC__
+	/* The open sessions were many small blocks: give their pages back
+	 * to the system, or they stay resident beside the sort's memory. */
+	malloc_trim(0);
+#endif
 	/* Files can be read again from the start: stop here and do so. */
 	z->stop = z->reread;
 }
@@ -373,10 +381,52 @@ read_inputs(struct sz *z, char *const *paths, size_t n, int again)
 	free(v);
 }
 
+/*
+ * Sorting sessionizes visitor by visitor, so that one session is open at
+ * a time however many visitors the input has: the hits are sorted by
+ * visitor (a spool of half the memory limit), their sessions are spooled
+ * (a quarter) and sorted into the order streaming writes, start, vid,
+ * sequence. The records are the same either way: a visitor's hits come
+ * in the same order under both sorts.
+ */
 static void
-feed(void *arg, const struct chit *c)
+feed(void *arg, void *c)
 {
 	sessions_hit(arg, c);
+}
+
+static void
+keep_session(void *arg, const struct sess_rec *r)
+{
+	spool_add(arg, r);
+}
+
+static void
+write_session(void *arg, void *rec)
+{
+	const struct sess_rec *r = rec;
+
+	wbuf_write(arg, r->data + r->vidlen, r->reclen);
+}
+
+/* The sort's output: sessions of the spooled hits. Returns a status. */
+static int
+sort_out(struct sz *z, struct wbuf *out, unsigned *nruns, unsigned *sruns)
+{
+	struct spool *ss = spool_new(z->o->tmpdir, z->o->memory_limit / 4,
+	    sess_rec_cmp, sess_rec_key);
+	int status = 0;
+
+	z->S = sessions_new_by_visitor(&z->so, keep_session, ss);
+	if (spool_sort(z->spool, feed, z->S, nruns) != 0)
+		status = EX_IOERR;
+	sessions_finish(z->S);
+	spool_free(z->spool);	/* its memory, for the sessions' merge */
+	z->spool = NULL;
+	if (spool_sort(ss, write_session, out, sruns) != 0)
+		status = EX_IOERR;
+	spool_free(ss);
+	return status;
 }
 
 /* Copy the whole of temporary file fd to out. */
@@ -442,7 +492,8 @@ sz_run(char *const *paths, size_t npaths, struct wbuf *out,
 	 */
 	z.reread = all_files(paths, npaths);
 	if (o->mode == SZ_SORT || (o->mode == SZ_AUTO && !z.reread))
-		z.spool = spool_new(o->tmpdir, o->memory_limit / 2);
+		z.spool = spool_new(o->tmpdir, o->memory_limit / 2,
+		    chit_cmp_visitor, chit_visitor_key);
 	z.holding = o->mode == SZ_AUTO && out->tmppath == NULL;
 	if (z.holding) {
 		size_t hb = z.spool ? o->memory_limit / 4 : o->memory_limit / 2;
@@ -459,7 +510,8 @@ sz_run(char *const *paths, size_t npaths, struct wbuf *out,
 		/* Read the files again, into a spool, and sort that. */
 		z.stop = 0;
 		z.reread = 0;
-		z.spool = spool_new(o->tmpdir, o->memory_limit / 2);
+		z.spool = spool_new(o->tmpdir, o->memory_limit / 2,
+		    chit_cmp_visitor, chit_visitor_key);
 		z.pass.len = 0;
 		if (ftruncate(z.passfd, 0) != 0 || lseek(z.passfd, 0, SEEK_SET) != 0)
 			die(EX_IOERR, "passed records: truncate:");
@@ -469,17 +521,16 @@ sz_run(char *const *paths, size_t npaths, struct wbuf *out,
 	progress_done(&z.prog);
 
 	if (z.mode == SZ_SORT) {
-		struct sessions *S = sessions_new(&z.so, out);
+		unsigned long long nspooled = spool_count(z.spool);
+		unsigned sruns = 0;
 
-		if (spool_sort(z.spool, o->memory_limit, feed, S, &nruns) != 0)
-			z.status = status_merge(z.status, EX_IOERR);
-		sessions_finish(S);
+		z.status = status_merge(z.status, sort_out(&z, out, &nruns,
+		    &sruns));
 		if (!o->quiet)
-			fprintf(stderr, "%s: sorted %llu page hits in %u run%s "
-			    "(%s)\n", prog_name, (unsigned long long)
-			    spool_count(z.spool), nruns, nruns == 1 ? "" : "s",
+			fprintf(stderr, "%s: sorted %llu page hits in %u run%s, "
+			    "their sessions in %u (%s)\n", prog_name, nspooled,
+			    nruns, nruns == 1 ? "" : "s", sruns,
 			    z.why ? z.why : "--sort");
-		z.S = S;
 	} else {
 		release(&z, 1);
 		sessions_finish(z.S);

@@ -14,6 +14,10 @@
  * when the current time is more than the timeout past it, and a session
  * closes when its due entry is its latest. Sessions are reference-counted
  * by the table and the two FIFOs, and freed when none holds them.
+ *
+ * By visitor (a sort's output), none of that is needed: a visitor's
+ * session closes when the next hit is another's or comes after the
+ * timeout, and closed sessions leave as sess_rec blocks to be sorted.
  */
 #include "sessions.h"
 #include "sid.h"
@@ -88,6 +92,12 @@ struct sessions {
 	unsigned long long	 count;
 	char			*scratch;
 	size_t			 scap;
+	/* By visitor: the one open session, and where closed ones go. */
+	struct sess		*cur;
+	void			(*sink)(void *, const struct sess_rec *);
+	void			*sinkarg;
+	char			*rbuf;
+	size_t			 rcap;
 };
 
 static void *
@@ -110,6 +120,40 @@ sessions_new(const struct sess_opts *o, struct wbuf *out)
 	S->mask = 1023;
 	S->tab = xcalloc(S->mask + 1, sizeof *S->tab);
 	return S;
+}
+
+struct sessions *
+sessions_new_by_visitor(const struct sess_opts *o,
+    void (*sink)(void *, const struct sess_rec *), void *arg)
+{
+	struct sessions *S = sessions_new(o, NULL);
+
+	S->sink = sink;
+	S->sinkarg = arg;
+	return S;
+}
+
+int
+sess_rec_cmp(void *va, void *vb)
+{
+	const struct sess_rec *a = va, *b = vb;
+	size_t n = a->vidlen < b->vidlen ? a->vidlen : b->vidlen;
+	int r;
+
+	if (a->start != b->start)
+		return a->start < b->start ? -1 : 1;
+	if ((r = memcmp(a->data, b->data, n)) != 0)
+		return r;
+	if (a->vidlen != b->vidlen)
+		return a->vidlen < b->vidlen ? -1 : 1;
+	return (a->seq > b->seq) - (a->seq < b->seq);
+}
+
+uint64_t
+sess_rec_key(const void *r)
+{
+	/* Signed to unsigned, order kept. */
+	return (uint64_t)((const struct sess_rec *)r)->start ^ (1ull << 63);
 }
 
 static void
@@ -314,8 +358,13 @@ heap_pop(struct sessions *S)
 static void
 drain(struct sessions *S, int all)
 {
-	struct sess *old = all ? NULL : oldest_open(S);
-	int64_t limit = old && old->start < S->now ? old->start : S->now;
+	struct sess *old;
+	int64_t limit;
+
+	if (S->sink)
+		return;		/* by visitor: nothing is held */
+	old = all ? NULL : oldest_open(S);
+	limit = old && old->start < S->now ? old->start : S->now;
 
 	while (S->nheap > 0 && (all || S->heap[0].start < limit)) {
 		struct ready r = heap_pop(S);
@@ -382,10 +431,26 @@ close_sess(struct sessions *S, struct sess *s)
 	tab_remove(S, j);
 	S->nopen--;
 	s->closed = 1;
+	if (s == S->cur)
+		S->cur = NULL;
 	room = 64 + 5 * MPW_INT_MAX + MPW_STR_MAX(s->vidlen) +
 	    MPW_STR_MAX(s->uid.len) + s->head.len + s->pages.len + 64;
-	if ((r.rec = malloc(s->vidlen + room)) == NULL)
+	if (S->sink) {
+		/* Built in place after a sess_rec header, for the sink. */
+		size_t need = sizeof(struct sess_rec) + s->vidlen + room + 8;
+
+		if (need > UINT32_MAX)
+			die(EX_DATAERR, "visitor '%.*s': a session of over 4 GiB",
+			    (int)(s->vidlen < 64 ? s->vidlen : 64), s->vid);
+		if (S->rcap < need) {
+			S->rcap = need * 2;
+			if ((S->rbuf = realloc(S->rbuf, S->rcap)) == NULL)
+				die(EX_OSERR, "out of memory");
+		}
+		r.rec = S->rbuf + sizeof(struct sess_rec);
+	} else if ((r.rec = malloc(s->vidlen + room)) == NULL) {
 		die(EX_OSERR, "out of memory");
+	}
 	memcpy(r.rec, s->vid, s->vidlen);
 	p = r.rec + s->vidlen;
 	/* type sid vid start end hits pages, and the optional ones */
@@ -429,9 +494,22 @@ close_sess(struct sessions *S, struct sess *s)
 	r.seq = s->seq;
 	r.vidlen = s->vidlen;
 	r.reclen = (size_t)(p - r.rec) - s->vidlen;
-	S->bytes += r.reclen + r.vidlen;
 	S->bytes -= s->head.cap + s->pages.cap + s->uid.cap + s->vidlen;
-	heap_push(S, r);
+	if (S->sink) {
+		struct sess_rec *h = (struct sess_rec *)S->rbuf;
+		size_t len = sizeof *h + r.vidlen + r.reclen;
+
+		memset(S->rbuf + len, 0, ALIGN8(len) - len);
+		h->len = (uint32_t)ALIGN8(len);
+		h->seq = r.seq;
+		h->start = r.start;
+		h->vidlen = (uint32_t)r.vidlen;
+		h->reclen = (uint32_t)r.reclen;
+		S->sink(S->sinkarg, h);
+	} else {
+		S->bytes += r.reclen + r.vidlen;
+		heap_push(S, r);
+	}
 	S->count++;
 	free(s->head.p);
 	free(s->pages.p);
@@ -483,7 +561,10 @@ open_sess(struct sessions *S, const struct chit *h, uint64_t vh,
 	S->tab[j] = s;
 	S->nopen++;
 	s->refs = 1;
-	opened_push(S, s);
+	if (S->sink)
+		S->cur = s;
+	else
+		opened_push(S, s);
 	S->bytes += s->vidlen + s->head.cap;
 	return s;
 }
@@ -508,7 +589,8 @@ add_hit(struct sessions *S, struct sess *s, const struct chit *h)
 	if (h->flags & (CHIT_CONSENT_NO | CHIT_CONSENT_YES))
 		s->consent = h->flags & (CHIT_CONSENT_NO | CHIT_CONSENT_YES);
 	S->bytes += s->pages.cap + s->uid.cap - before;
-	fifo_push(S, s, h->ts);
+	if (!S->sink)
+		fifo_push(S, s, h->ts);
 }
 
 /* Close the sessions whose last hit is more than the timeout before now. */
@@ -538,7 +620,11 @@ sessions_hit(struct sessions *S, const struct chit *h)
 	size_t j;
 
 	S->now = h->ts;
-	expire(S, h->ts);
+	if (!S->sink)
+		expire(S, h->ts);
+	else if (S->cur && (S->cur->vidlen != vid.len ||
+	    memcmp(S->cur->vid, vid.p, vid.len) != 0))
+		close_sess(S, S->cur);	/* the visitor's last session */
 	if (S->o.campaign_split) {
 		if (S->scap < q.len + 64) {
 			S->scap = (q.len + 64) * 2;
@@ -622,5 +708,6 @@ sessions_free(struct sessions *S)
 	free(S->opened);
 	free(S->heap);
 	free(S->scratch);
+	free(S->rbuf);
 	free(S);
 }
