@@ -82,6 +82,9 @@ long long	parse_count_in(const char *opt, const char *s, long long lo,
 int64_t		parse_time(const char *opt, const char *s);
 /* "256M", "1G", "512k", "1048576": bytes. */
 long long	parse_size(const char *opt, const char *s);
+/* A directory an option names: one that looks like an option is a usage
+ * error ("--update --compact DIR" would name a state "--compact"). */
+const char	*parse_dir(const char *opt, const char *s);
 
 /*
  * Progress on stderr: a line rewritten in place at most once a second,

@@ -50,6 +50,8 @@ check "state: no --update, --check or --dump is 64" \
 check "state: --version" "$bin/revisit-state --version | grep -q '^revisit-state (revisit) '"
 check "state: a missing input is 66, and the state is not updated" \
     "$bin/revisit-state -q --update $t/st0 /nonexistent/x </dev/null >/dev/null 2>&1; [ \$? -eq 66 ] && [ ! -e $t/st0/MANIFEST ]"
+check "state: an option after --update is not taken for the state's directory (64, nothing created)" \
+    "(cd $t && $bin/revisit-state -q --update --compact /dev/null >/dev/null 2>$t/st1.err; [ \$? -eq 64 ] && grep -q 'not .--compact.' $t/st1.err && [ ! -e ./--compact ])"
 mkfifo "$t/fifo"
 check "-o onto a FIFO writes into it and leaves it a FIFO" \
     "timeout 10 cat $t/fifo >$t/fifo.out & printf 'a - - [10/Oct/2024:13:55:36 +0000] \"GET / HTTP/1.1\" 200 1\\n' | $bin/revisit-parse -q -f common -o $t/fifo; wait && [ -p $t/fifo ] && $bin/revisit-dump $t/fifo.out | grep -q '\"path\":\"/\"'"

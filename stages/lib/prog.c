@@ -382,6 +382,15 @@ parse_size(const char *opt, const char *s)
 	return (long long)(v * unit);
 }
 
+const char *
+parse_dir(const char *opt, const char *s)
+{
+	if (s[0] == '-')
+		die(EX_USAGE, "%s needs a directory, not '%s' (write ./%s for "
+		    "a directory so named)", opt, s, s);
+	return s;
+}
+
 double
 now_seconds(void)
 {

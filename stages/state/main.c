@@ -82,7 +82,8 @@ main(int argc, char *argv[])
 				die(EX_USAGE, "one of --update, --check, "
 				    "--dump");
 			mode = c;
-			dir = optarg;
+			dir = parse_dir(c == O_UPDATE ? "--update" : c ==
+			    O_CHECK ? "--check" : "--dump", optarg);
 			break;
 		case O_WINDOW:
 			o.keep.window = parse_duration_positive("--window",
