@@ -44,10 +44,10 @@ check "faults: $cuts cuts of a .gz, .tar.gz and .zip at every 1 KiB: 65, the fil
     "[ $bad -eq 0 ] || { cat $F/cuts.log; exit 1; }"
 
 # ------------------------------------------------ corrupted records
-# A small hit file, each byte in turn replaced: sessionize (the framing
+# A small hit file (three records), each byte in turn replaced: sessionize (the framing
 # reader and the hit decoder) and dump (msgpack-c) exit 0 or 65, and 65
 # names the file and the record.
-$bin/revisit-parse -q -f combined_vid "$F/a.log" | $DU | head -6 | $DU --pack >"$F/small.mp"
+$bin/revisit-parse -q -f combined_vid "$F/a.log" | $DU | head -3 | $DU --pack >"$F/small.mp"
 size=$(stat -c %s "$F/small.mp")
 bad=0 i=0
 while [ $i -lt "$size" ]; do
