@@ -128,6 +128,8 @@ struct mpr {
 	uint64_t	 off;		/* stream offset of buf[0] */
 	uint64_t	 nrec;
 	int		 status;	/* after -1: EX_DATAERR or EX_IOERR */
+	int		 tee;		/* every byte read is copied here, or -1 */
+	int		 tee_err;	/* errno of a failed copy */
 };
 
 void	mpr_init(struct mpr *, int fd, const char *name);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "chit.h"
@@ -119,17 +120,16 @@ hits_file(const struct h *v, size_t n)
 	return fd;
 }
 
-/* Run sz_run on the hits with mode and timeout; sessions land in O. */
+/* Run sz_run on input ifd with mode and timeout; sessions land in O. */
 static void
-run_mode(const struct h *v, size_t n, enum sz_mode mode, int split,
-    size_t memlimit)
+run_fd(int ifd, enum sz_mode mode, int split, size_t memlimit)
 {
 	struct sz_opts o = { .timeout = 30 * MIN, .max_disorder = 5 * MIN,
 	    .campaign_split = split, .mode = mode, .tmpdir = "/tmp",
 	    .memory_limit = memlimit ? memlimit : 64u << 20, .quiet = 1 };
 	char in[64], outp[] = "/tmp/revisit-szo-XXXXXX";
 	char *paths[1] = { in };
-	int ifd = hits_file(v, n), ofd = mkstemp(outp);
+	int ofd = mkstemp(outp);
 	struct wbuf w;
 	size_t len, off = 0;
 	off_t end;
@@ -157,6 +157,39 @@ run_mode(const struct h *v, size_t n, enum sz_mode mode, int split,
 		    MSGPACK_UNPACK_SUCCESS);
 		O.n++;
 	}
+}
+
+/* The hits from a file. */
+static void
+run_mode(const struct h *v, size_t n, enum sz_mode mode, int split,
+    size_t memlimit)
+{
+	run_fd(hits_file(v, n), mode, split, memlimit);
+}
+
+/* The hits through a pipe, written by a child as a stage before in a
+ * pipeline would: the input cannot be read again. */
+static void
+run_pipe(const struct h *v, size_t n, enum sz_mode mode, size_t memlimit)
+{
+	int fd = hits_file(v, n), p[2], st;
+	off_t len = lseek(fd, 0, SEEK_END);
+	char *buf = malloc((size_t)len);
+	pid_t pid;
+
+	cr_assert_eq(pread(fd, buf, (size_t)len, 0), (ssize_t)len);
+	close(fd);
+	cr_assert_eq(pipe(p), 0);
+	if ((pid = fork()) == 0) {
+		close(p[0]);
+		_exit(write_all(p[1], buf, (size_t)len) != 0);
+	}
+	cr_assert_gt(pid, 0);
+	close(p[1]);
+	free(buf);
+	run_fd(p[0], mode, 1, memlimit);
+	cr_assert_eq(waitpid(pid, &st, 0), pid);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 }
 
 static void
@@ -331,6 +364,13 @@ Test(sess, far_disorder_falls_back_to_a_sort_with_the_same_sessions) {
 	run_mode(v, N(v), SZ_SORT, 1, 0);
 	cr_assert_eq(O.n, 3);
 	STR_IS(0, "landing", "/early");
+	/* From a pipe: what was read is read again from its copy. */
+	run_pipe(v, N(v), SZ_AUTO, 0);
+	cr_assert_eq(O.status, 0);
+	cr_assert_eq(O.n, 3);
+	STR_IS(0, "landing", "/early");
+	cr_assert_eq(ival(0, "hits"), 2);
+	STR_IS(2, "landing", "/b");
 }
 
 /* Disorder is measured from the latest hit seen, from the first hit on. */
@@ -482,6 +522,10 @@ Test(sess, sorting_by_visitor_writes_the_bytes_streaming_does) {
 	run_mode(v, 400, SZ_AUTO, 1, 1);	/* falls back on memory */
 	cr_assert_eq(O.len, len);
 	cr_assert(memcmp(O.buf, stream, len) == 0, "fallback sessions differ");
+	run_pipe(v, 400, SZ_AUTO, 1);		/* the same from a pipe */
+	cr_assert_eq(O.status, 0);
+	cr_assert_eq(O.len, len);
+	cr_assert(memcmp(O.buf, stream, len) == 0, "piped fallback differs");
 	free(stream);
 }
 

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "prog.h"
+#include "wbuf.h"
 
 #define MPR_CHUNK	(1u << 20)
 
@@ -402,6 +403,7 @@ mpr_init(struct mpr *r, int fd, const char *name)
 	memset(r, 0, sizeof *r);
 	r->fd = fd;
 	r->name = name;
+	r->tee = -1;
 	r->cap = MPR_CHUNK;
 	if ((r->buf = malloc(r->cap)) == NULL)
 		die(EX_OSERR, "out of memory");
@@ -452,6 +454,9 @@ mpr_more(struct mpr *r)
 		r->eof = 1;
 		return 0;
 	}
+	if (r->tee >= 0 && r->tee_err == 0 &&
+	    write_all(r->tee, r->buf + r->len, (size_t)n) != 0)
+		r->tee_err = errno ? errno : EIO;
 	r->len += (size_t)n;
 	return 1;
 }

@@ -8,11 +8,12 @@
  * memory bounded by the window. A hit that arrives after later ones were
  * released is beyond the window: streaming can no longer be right.
  *
- * So by default (auto) the output is held in a temporary file and every
- * page hit is also spooled; if the input turns out to be far out of
- * order (server files one after another), or the open state outgrows
- * --memory-limit, the held output is dropped and the spool is sorted
- * externally and sessionized again. No wrong session is ever written.
+ * So by default (auto) output to a pipe is held in a temporary file, and
+ * input from a pipe is copied to one as it is read; if the input turns
+ * out to be far out of order (server files one after another), or the
+ * open state outgrows --memory-limit, the sessions written or held are
+ * dropped, and the inputs (files, or those copies) are read again into
+ * an external sort. No wrong session is ever written.
  * --sort sorts from the start; --stream writes as it goes and fails with
  * status 65 on far disorder.
  */
@@ -56,8 +57,9 @@ struct sz {
 	int			 holdfd;
 	struct wbuf		 hold;		/* sessions, until the end */
 	int			 holding;	/* output held in hold */
-	int			 reread;	/* inputs are files: no spool */
-	int			 stop;		/* fallback with files: reread */
+	int			 stop;		/* fallback: read again, sorting */
+	int			*tees;		/* per input: its copy, or -1 */
+	const char		**names;	/* per input, for messages */
 	int			 passfd;
 	struct wbuf		 pass;		/* other records */
 	struct devslot {
@@ -201,8 +203,8 @@ fall_back(struct sz *z, const char *why)
 	 * to the system, or they stay resident beside the sort's memory. */
 	malloc_trim(0);
 #endif
-	/* Files can be read again from the start: stop here and do so. */
-	z->stop = z->reread;
+	/* Stop here, and read the inputs again from the start. */
+	z->stop = 1;
 }
 
 /* The device class of an agent, cached: a site sees few agents. */
@@ -278,6 +280,7 @@ struct src {
 	struct mpr	 in;
 	const char	*name;
 	int		 fd;
+	size_t		 i;		/* of the paths */
 	int		 has;		/* h holds its next hit (used bytes) */
 	int		 done;
 	struct hit	 h;
@@ -334,6 +337,62 @@ src_next(struct sz *z, struct src *s)
 		z->status = status_merge(z->status, s->in.status);
 }
 
+static int
+is_regular(int fd)
+{
+	struct stat st;
+
+	return fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/*
+ * Open input i: on the first pass, an input that cannot be read again
+ * (a pipe) is copied as it is read, unless sorting from the start; on
+ * the second, that copy is read instead.
+ */
+static int
+open_input(struct sz *z, struct src *v, char *const *paths, size_t i,
+    int again)
+{
+	v->i = i;
+	if (again && z->tees[i] >= 0) {
+		v->fd = z->tees[i];
+		v->name = z->names[i];
+	} else if ((v->fd = input_open(paths[i], &v->name)) < 0) {
+		if (!again)
+			z->status = status_merge(z->status, EX_NOINPUT);
+		return -1;
+	}
+	if (again && lseek(v->fd, 0, SEEK_SET) != 0)
+		die(EX_IOERR, "%s: cannot read it again:", v->name);
+	mpr_init(&v->in, v->fd, v->name);
+	z->names[i] = v->name;
+	if (!again && z->mode == SZ_AUTO && !is_regular(v->fd)) {
+		z->tees[i] = tmpfile_in(z->o->tmpdir, "input");
+		v->in.tee = z->tees[i];
+	}
+	return 0;
+}
+
+/* A fallback stopped the first pass: the rest of a copied input is
+ * copied too, for the second. */
+static void
+finish_copy(struct sz *z, struct src *v)
+{
+	int r = 1;
+
+	while (!v->done && v->in.tee >= 0 && r > 0) {
+		v->in.pos = v->in.len;		/* nothing kept */
+		if ((r = mpr_more(&v->in)) < 0)
+			z->status = status_merge(z->status, v->in.status);
+	}
+	if (v->in.tee >= 0 && v->in.tee_err) {
+		errno = v->in.tee_err;
+		die(EX_IOERR, "%s: cannot keep a copy of the input in --tmpdir "
+		    "to sort it:", v->name);
+	}
+}
+
 /*
  * Several inputs are merged by time, hit by hit (the earliest next hit
  * first; a tie goes to the input named first): each server's own log is
@@ -348,17 +407,9 @@ read_inputs(struct sz *z, char *const *paths, size_t n, int again)
 
 	if (v == NULL)
 		die(EX_OSERR, "out of memory");
-	for (i = 0; i < n; i++) {
-		if ((v[k].fd = input_open(paths[i], &v[k].name)) < 0) {
-			if (!again)
-				z->status = status_merge(z->status, EX_NOINPUT);
-			continue;
-		}
-		if (again && lseek(v[k].fd, 0, SEEK_SET) != 0)
-			die(EX_IOERR, "%s: cannot read it again:", v[k].name);
-		mpr_init(&v[k].in, v[k].fd, v[k].name);
-		k++;
-	}
+	for (i = 0; i < n; i++)
+		if (open_input(z, &v[k], paths, i, again) == 0)
+			k++;
 	for (;;) {
 		struct src *best = NULL;
 
@@ -375,8 +426,11 @@ read_inputs(struct sz *z, char *const *paths, size_t n, int again)
 		best->has = 0;
 	}
 	for (i = 0; i < k; i++) {
+		if (z->stop)
+			finish_copy(z, &v[i]);
 		mpr_free(&v[i].in);
-		input_close(v[i].fd);
+		if (v[i].fd != z->tees[v[i].i])
+			input_close(v[i].fd);
 	}
 	free(v);
 }
@@ -437,23 +491,6 @@ copy_file(int fd, struct wbuf *out, const char *what)
 		die(EX_IOERR, "%s: copy error:", what);
 }
 
-/* Whether every input is a regular file that can be read again. */
-static int
-all_files(char *const *paths, size_t n)
-{
-	struct stat st;
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		int ok = strcmp(paths[i], "-") == 0 ?
-		    fstat(STDIN_FILENO, &st) == 0 : stat(paths[i], &st) == 0;
-
-		if (!ok || !S_ISREG(st.st_mode))
-			return 0;
-	}
-	return 1;
-}
-
 int
 sz_run(char *const *paths, size_t npaths, struct wbuf *out,
     const struct sz_opts *o)
@@ -483,20 +520,24 @@ sz_run(char *const *paths, size_t npaths, struct wbuf *out,
 		npaths = 1;
 	}
 	/*
-	 * What a fallback to sorting needs: the hits read so far (a spool,
-	 * unless every input is a file that can be read again), and the
+	 * What a fallback to sorting needs: the input again (files are
+	 * read again, a pipe is copied to --tmpdir as it is read), and the
 	 * sessions written so far undone (a hold, unless the output is an
-	 * -o file that can be truncated). Memory: half of the limit for the
-	 * spool, a quarter for held output (half when there is no spool);
-	 * each spills beyond that, the rest is for the window and sessions.
+	 * -o file that can be truncated). Memory: a quarter of the limit
+	 * for held output, spilling beyond; a quarter for the window and
+	 * the open sessions (then the fallback).
 	 */
-	z.reread = all_files(paths, npaths);
-	if (o->mode == SZ_SORT || (o->mode == SZ_AUTO && !z.reread))
+	if ((z.tees = malloc(npaths * sizeof *z.tees)) == NULL ||
+	    (z.names = calloc(npaths, sizeof *z.names)) == NULL)
+		die(EX_OSERR, "out of memory");
+	for (i = 0; i < npaths; i++)
+		z.tees[i] = -1;
+	if (o->mode == SZ_SORT)
 		z.spool = spool_new(o->tmpdir, o->memory_limit / 2,
 		    chit_cmp_visitor, chit_visitor_key);
 	z.holding = o->mode == SZ_AUTO && out->tmppath == NULL;
 	if (z.holding) {
-		size_t hb = z.spool ? o->memory_limit / 4 : o->memory_limit / 2;
+		size_t hb = o->memory_limit / 4;
 
 		z.holdfd = tmpfile_in(o->tmpdir, "hold");
 		wbuf_init_cap(&z.hold, z.holdfd, hb > WBUF_SIZE ? hb : WBUF_SIZE);
@@ -507,9 +548,8 @@ sz_run(char *const *paths, size_t npaths, struct wbuf *out,
 	progress_init(&z.prog, o->progress);
 	read_inputs(&z, paths, npaths, 0);
 	if (z.stop) {
-		/* Read the files again, into a spool, and sort that. */
+		/* Read the inputs again, into a spool, and sort that. */
 		z.stop = 0;
-		z.reread = 0;
 		z.spool = spool_new(o->tmpdir, o->memory_limit / 2,
 		    chit_cmp_visitor, chit_visitor_key);
 		z.pass.len = 0;
@@ -574,6 +614,11 @@ sz_run(char *const *paths, size_t npaths, struct wbuf *out,
 		free(z.ring[i].v);
 	free(z.ring);
 	free(z.devcache);
+	for (i = 0; i < npaths; i++)
+		if (z.tees[i] >= 0)
+			close(z.tees[i]);
+	free(z.tees);
+	free(z.names);
 	carena_free(z.arena);
 	return z.status;
 }
