@@ -5,11 +5,13 @@
  * entries are sorted (by the spool's total order, so equal input sorts
  * equal whatever its order) and written out as a run. An entry holds a
  * record's 64-bit key beside its pointer: most comparisons are of keys
- * alone, without touching the record. At the end
- * the last chunk is sorted in memory and merged with the runs through a
- * binary heap; the runs' read buffers are carved from the chunk's unused
- * tail. A spool that fits in one chunk is never written at all.
- * Memory: the chunk, then the merge's read buffers, never both.
+ * alone, without touching the record. At the end the last chunk is
+ * sorted in memory and merged with the runs through a binary heap. A
+ * spool that fits in one chunk is never written at all.
+ *
+ * Memory is the chunk and its entries: a merge's read buffers are carved
+ * from the chunk's unused tail (the whole chunk, for the merges of runs
+ * on the way), unless there are too many runs for that.
  */
 #include "extsort.h"
 
