@@ -130,6 +130,8 @@ struct mpr {
 	int		 status;	/* after -1: EX_DATAERR or EX_IOERR */
 	int		 tee;		/* every byte read is copied here, or -1 */
 	int		 tee_err;	/* errno of a failed copy */
+	int		 then;		/* at the end of fd, read on from this,
+					   or -1 */
 };
 
 void	mpr_init(struct mpr *, int fd, const char *name);

@@ -403,7 +403,7 @@ mpr_init(struct mpr *r, int fd, const char *name)
 	memset(r, 0, sizeof *r);
 	r->fd = fd;
 	r->name = name;
-	r->tee = -1;
+	r->tee = r->then = -1;
 	r->cap = MPR_CHUNK;
 	if ((r->buf = malloc(r->cap)) == NULL)
 		die(EX_OSERR, "out of memory");
@@ -449,6 +449,11 @@ mpr_more(struct mpr *r)
 		warnx("%s: read error:", r->name);
 		r->status = EX_IOERR;
 		return -1;
+	}
+	if (n == 0 && r->then >= 0) {
+		r->fd = r->then;
+		r->then = -1;
+		return mpr_more(r);
 	}
 	if (n == 0) {
 		r->eof = 1;

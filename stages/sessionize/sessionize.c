@@ -12,8 +12,9 @@
  * input from a pipe is copied to one as it is read; if the input turns
  * out to be far out of order (server files one after another), or the
  * open state outgrows --memory-limit, the sessions written or held are
- * dropped, and the inputs (files, or those copies) are read again into
- * an external sort. No wrong session is ever written.
+ * dropped, and the inputs are read again into an external sort: files
+ * from the start, a pipe from its copy and then on from the pipe. No
+ * wrong session is ever written.
  * --sort sorts from the start; --stream writes as it goes and fails with
  * status 65 on far disorder.
  */
@@ -59,6 +60,7 @@ struct sz {
 	int			 holding;	/* output held in hold */
 	int			 stop;		/* fallback: read again, sorting */
 	int			*tees;		/* per input: its copy, or -1 */
+	int			*pipes;		/* per input: the copied one */
 	const char		**names;	/* per input, for messages */
 	int			 passfd;
 	struct wbuf		 pass;		/* other records */
@@ -356,7 +358,7 @@ open_input(struct sz *z, struct src *v, char *const *paths, size_t i,
 {
 	v->i = i;
 	if (again && z->tees[i] >= 0) {
-		v->fd = z->tees[i];
+		v->fd = z->tees[i];	/* then on from the pipe */
 		v->name = z->names[i];
 	} else if ((v->fd = input_open(paths[i], &v->name)) < 0) {
 		if (!again)
@@ -366,6 +368,8 @@ open_input(struct sz *z, struct src *v, char *const *paths, size_t i,
 	if (again && lseek(v->fd, 0, SEEK_SET) != 0)
 		die(EX_IOERR, "%s: cannot read it again:", v->name);
 	mpr_init(&v->in, v->fd, v->name);
+	if (again && z->tees[i] >= 0)
+		v->in.then = z->pipes[i];
 	z->names[i] = v->name;
 	if (!again && z->mode == SZ_AUTO && !is_regular(v->fd)) {
 		z->tees[i] = tmpfile_in(z->o->tmpdir, "input");
@@ -374,23 +378,22 @@ open_input(struct sz *z, struct src *v, char *const *paths, size_t i,
 	return 0;
 }
 
-/* A fallback stopped the first pass: the rest of a copied input is
- * copied too, for the second. */
+/* The end of a pass over an input. A copied pipe stopped by a fallback
+ * stays open: the second pass reads its copy, then on from it. */
 static void
-finish_copy(struct sz *z, struct src *v)
+close_input(struct sz *z, struct src *v)
 {
-	int r = 1;
-
-	while (!v->done && v->in.tee >= 0 && r > 0) {
-		v->in.pos = v->in.len;		/* nothing kept */
-		if ((r = mpr_more(&v->in)) < 0)
-			z->status = status_merge(z->status, v->in.status);
+	if (z->stop && v->in.tee >= 0) {
+		if (v->in.tee_err) {
+			errno = v->in.tee_err;
+			die(EX_IOERR, "%s: cannot keep a copy of the input in "
+			    "--tmpdir to sort it:", v->name);
+		}
+		z->pipes[v->i] = v->fd;
+	} else if (v->fd != z->tees[v->i]) {
+		input_close(v->fd);
 	}
-	if (v->in.tee >= 0 && v->in.tee_err) {
-		errno = v->in.tee_err;
-		die(EX_IOERR, "%s: cannot keep a copy of the input in --tmpdir "
-		    "to sort it:", v->name);
-	}
+	mpr_free(&v->in);
 }
 
 /*
@@ -425,13 +428,8 @@ read_inputs(struct sz *z, char *const *paths, size_t n, int again)
 		mpr_consume(&best->in, best->used);
 		best->has = 0;
 	}
-	for (i = 0; i < k; i++) {
-		if (z->stop)
-			finish_copy(z, &v[i]);
-		mpr_free(&v[i].in);
-		if (v[i].fd != z->tees[v[i].i])
-			input_close(v[i].fd);
-	}
+	for (i = 0; i < k; i++)
+		close_input(z, &v[i]);
 	free(v);
 }
 
@@ -528,10 +526,11 @@ sz_run(char *const *paths, size_t npaths, struct wbuf *out,
 	 * the open sessions (then the fallback).
 	 */
 	if ((z.tees = malloc(npaths * sizeof *z.tees)) == NULL ||
+	    (z.pipes = malloc(npaths * sizeof *z.pipes)) == NULL ||
 	    (z.names = calloc(npaths, sizeof *z.names)) == NULL)
 		die(EX_OSERR, "out of memory");
 	for (i = 0; i < npaths; i++)
-		z.tees[i] = -1;
+		z.tees[i] = z.pipes[i] = -1;
 	if (o->mode == SZ_SORT)
 		z.spool = spool_new(o->tmpdir, o->memory_limit / 2,
 		    chit_cmp_visitor, chit_visitor_key);
@@ -614,10 +613,14 @@ sz_run(char *const *paths, size_t npaths, struct wbuf *out,
 		free(z.ring[i].v);
 	free(z.ring);
 	free(z.devcache);
-	for (i = 0; i < npaths; i++)
+	for (i = 0; i < npaths; i++) {
 		if (z.tees[i] >= 0)
 			close(z.tees[i]);
+		if (z.pipes[i] >= 0)
+			input_close(z.pipes[i]);
+	}
 	free(z.tees);
+	free(z.pipes);
 	free(z.names);
 	carena_free(z.arena);
 	return z.status;
