@@ -22,8 +22,9 @@ typedef uint64_t (*spool_key)(const void *rec);
 typedef int	(*spool_cmp)(void *a, void *b);
 
 /*
- * A new spool: chunks of budget bytes in memory, each sorted and written
- * as a run under tmpdir (removed on exit) when full.
+ * A new spool: chunks of budget bytes (held to 4 to 16 MiB) in memory,
+ * each sorted and written as a run under tmpdir (removed on exit) when
+ * full.
  */
 struct spool	*spool_new(const char *tmpdir, size_t budget, spool_cmp cmp,
 		    spool_key key);

@@ -436,8 +436,8 @@ read_inputs(struct sz *z, char *const *paths, size_t n, int again)
 /*
  * Sorting sessionizes visitor by visitor, so that one session is open at
  * a time however many visitors the input has: the hits are sorted by
- * visitor (a spool of half the memory limit), their sessions are spooled
- * (a quarter) and sorted into the order streaming writes, start, vid,
+ * visitor (chunks of half the memory limit, at most 16 MiB), their
+ * sessions are spooled (a quarter, at most 16 MiB) and sorted into the order streaming writes, start, vid,
  * sequence. The records are the same either way: a visitor's hits come
  * in the same order under both sorts.
  */
