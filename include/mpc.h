@@ -132,9 +132,18 @@ struct mpr {
 	int		 tee_err;	/* errno of a failed copy */
 	int		 then;		/* at the end of fd, read on from this,
 					   or -1 */
+	int		 ranged;	/* reads [rpos, rend) with pread */
+	uint64_t	 rpos, rend;
 };
 
 void	mpr_init(struct mpr *, int fd, const char *name);
+/*
+ * A reader of the bytes [from, to) of fd, by pread: several may read
+ * one descriptor at once. Its buffer starts at cap bytes (grown for a
+ * longer record); its offsets are the file's.
+ */
+void	mpr_init_range(struct mpr *, int fd, const char *name, uint64_t from,
+	    uint64_t to, size_t cap);
 void	mpr_free(struct mpr *);
 /*
  * The next record's bytes, valid until the next call: 1, 0 at the end,

@@ -38,6 +38,7 @@ struct out {
 };
 
 static struct out O;
+static struct sz_result R;	/* how the last run ordered its hits */
 
 
 static void
@@ -126,7 +127,8 @@ run_fd(int ifd, enum sz_mode mode, int split, size_t memlimit)
 {
 	struct sz_opts o = { .timeout = 30 * MIN, .max_disorder = 5 * MIN,
 	    .campaign_split = split, .mode = mode, .tmpdir = "/tmp",
-	    .memory_limit = memlimit ? memlimit : 64u << 20, .quiet = 1 };
+	    .memory_limit = memlimit ? memlimit : 64u << 20, .quiet = 1,
+	    .result = &R };
 	char in[64], outp[] = "/tmp/revisit-szo-XXXXXX";
 	char *paths[1] = { in };
 	int ofd = mkstemp(outp);
@@ -530,6 +532,143 @@ Test(sess, sorting_by_visitor_writes_the_bytes_streaming_does) {
 	cr_assert_eq(O.status, 0);
 	cr_assert_eq(O.len, len);
 	cr_assert(memcmp(O.buf, stream, len) == 0, "piped fallback differs");
+	free(stream);
+}
+
+/*
+ * Server files one after another: parts each in time order (a little
+ * disorder inside the window included). v[] is the servers' hits in
+ * time order, dealt to nparts servers by visitor; parts[] the same hits
+ * server by server. Returns the number of hits.
+ */
+static size_t
+server_files(struct h *v, struct h *parts, size_t n, size_t nparts)
+{
+	static char vids[40][8];
+	size_t i, k = 0, p;
+	uint32_t x = 777;
+	int64_t ts = T0;
+
+	for (i = 0; i < 40; i++)
+		snprintf(vids[i], sizeof vids[i], "v%zu", i);
+	for (i = 0; i < n; i++) {
+		x = x * 1103515245u + 12345u;
+		ts += (int64_t)(x >> 24 & 7) * MIN;
+		v[i].vid = vids[(x >> 8) % 40];
+		v[i].ts = ts;
+		v[i].path = (x >> 4 & 1) ? "/product/SKU-1" : "/";
+		v[i].query = (x >> 16 & 7) == 0 ? "utm_source=news" : NULL;
+		v[i].ref = NULL;
+		v[i].uid = NULL;
+	}
+	for (p = 0; p < nparts; p++)
+		for (i = 0; i < n; i++)
+			if ((size_t)(v[i].vid[1] - '0') % nparts == p) {
+				parts[k] = v[i];
+				/* A server that logs minutes late now and then. */
+				if (k > 0 && (i & 3) == 3 &&
+				    v[i].ts - parts[k - 1].ts <= 3 * MIN &&
+				    (size_t)(parts[k - 1].vid[1] - '0') % nparts == p) {
+					parts[k] = parts[k - 1];
+					parts[k - 1] = v[i];
+				}
+				k++;
+			}
+	cr_assert_eq(k, n);
+	return n;
+}
+
+/*
+ * Far disorder from server files one after another: the parts are
+ * found, read again side by side and merged by time, not sorted; the
+ * bytes are the streaming ones, from a file or a pipe.
+ */
+Test(sess, server_files_one_after_another_are_merged_not_sorted) {
+	static struct h v[300], parts[300];
+	char *stream;
+	size_t len, n = server_files(v, parts, 300, 3);
+
+	run_mode(v, n, SZ_STREAM, 1, 0);
+	cr_assert_eq(O.status, 0);
+	cr_assert_gt(O.n, 20);
+	len = O.len;
+	stream = malloc(len);
+	memcpy(stream, O.buf, len);
+	run_mode(parts, n, SZ_STREAM, 1, 0);
+	cr_assert_eq(O.status, EX_DATAERR, "the parts are far out of order");
+	run_mode(parts, n, SZ_AUTO, 1, 0);
+	cr_assert_eq(O.status, 0);
+	cr_assert_eq(R.parts, 3, "%zu parts, sorted %d", R.parts, R.sorted);
+	cr_assert_eq(R.sorted, 0);
+	cr_assert_eq(O.len, len);
+	cr_assert(memcmp(O.buf, stream, len) == 0, "merged parts differ");
+	run_pipe(parts, n, SZ_AUTO, 0);
+	cr_assert_eq(O.status, 0);
+	cr_assert_eq(R.parts, 3);
+	cr_assert_eq(O.len, len);
+	cr_assert(memcmp(O.buf, stream, len) == 0, "piped parts differ");
+	/* Time-ordered input is streamed: no parts. */
+	run_mode(v, n, SZ_AUTO, 1, 0);
+	cr_assert_eq(R.parts, 0);
+	cr_assert_eq(R.sorted, 0);
+	free(stream);
+}
+
+/* More parts than the memory limit gives readers for: the sort. */
+Test(sess, too_many_parts_are_sorted) {
+	static struct h v[300], parts[300];
+	char *stream;
+	size_t len, n = server_files(v, parts, 300, 3);
+
+	run_mode(v, n, SZ_STREAM, 1, 0);
+	len = O.len;
+	stream = malloc(len);
+	memcpy(stream, O.buf, len);
+	run_mode(parts, n, SZ_AUTO, 1, 2u << 20);	/* readers for 2 */
+	cr_assert_eq(O.status, 0);
+	cr_assert_eq(R.sorted, 1);
+	cr_assert_eq(R.parts, 0);
+	cr_assert_eq(O.len, len);
+	cr_assert(memcmp(O.buf, stream, len) == 0, "sorted parts differ");
+	run_pipe(parts, n, SZ_AUTO, 2u << 20);
+	cr_assert_eq(R.sorted, 1);
+	cr_assert_eq(O.len, len);
+	cr_assert(memcmp(O.buf, stream, len) == 0, "piped sorted parts differ");
+	free(stream);
+}
+
+/*
+ * Two parts, the second of 12,000 visitors within minutes: only
+ * scanned on the first pass, it outgrows the memory limit when the
+ * parts are merged, and the run sorts instead, with the same sessions.
+ */
+Test(sess, merged_parts_that_outgrow_memory_are_sorted) {
+	static struct h v[12002], w[12002];
+	static char vids[12000][8];
+	char *stream;
+	size_t i, len;
+
+	v[0] = (struct h){ "late", T0 + 5 * 60 * MIN, "/late", NULL, NULL, NULL };
+	v[1] = (struct h){ "late", T0 + 5 * 60 * MIN + MIN, "/l2", NULL, NULL, NULL };
+	for (i = 0; i < 12000; i++) {
+		snprintf(vids[i], sizeof vids[i], "c%05zu", i);
+		v[i + 2] = (struct h){ vids[i], T0 + (int64_t)(i / 20) * 1000,
+		    "/", NULL, NULL, NULL };
+	}
+	for (i = 0; i < 12000; i++)
+		w[i] = v[i + 2];
+	w[12000] = v[0];
+	w[12001] = v[1];
+	run_mode(w, 12002, SZ_STREAM, 1, 0);
+	cr_assert_eq(O.status, 0);
+	len = O.len;
+	stream = malloc(len);
+	memcpy(stream, O.buf, len);
+	run_mode(v, 12002, SZ_AUTO, 1, 2u << 20);
+	cr_assert_eq(O.status, 0);
+	cr_assert_eq(R.sorted, 1);
+	cr_assert_eq(O.len, len);
+	cr_assert(memcmp(O.buf, stream, len) == 0, "sessions differ");
 	free(stream);
 }
 

@@ -245,8 +245,14 @@ check "sessionize: sessions per visitor, times, pages, channel, source, medium, 
     "$DU $W/merged.sess | jq -r '[.vid,.start,.end,.hits,.channel,.source,.medium,.campaign,(.click_id//\"-\"),.landing,.device]|@tsv' | sort >$t/s.got && tail -n +2 $W/truth/sessions.tsv | sort >$t/s.want && [ -s $t/s.want ] && cmp $t/s.want $t/s.got"
 check "sessionize: the same sessions, byte for byte, time-ordered, merged or concatenated" \
     "$SZ -q $W/ordered.hits >$t/o.sess 2>/dev/null && $SZ -q $W/concat.hits >$t/c.sess 2>$t/c.err && cmp $t/o.sess $W/merged.sess && cmp $t/c.sess $W/merged.sess"
-check "sessionize: concatenated server files fall back to a sort, and say so" \
-    "$SZ $W/concat.hits 2>&1 >/dev/null | grep -q 'out of order beyond --max-disorder, sorting it'"
+check "sessionize: concatenated server files: their four time-ordered parts merged, not sorted, and it says so" \
+    "$SZ $W/concat.hits 2>&1 >/dev/null | grep -q 'merged 4 time-ordered parts' && ! $SZ $W/concat.hits 2>&1 >/dev/null | grep -q sort"
+# Every file in reverse: each server's days backwards, nine parts.
+cat $(ls -r "$W"/logs/access-*.log) | $P -q 2>/dev/null >"$W/reversed.hits"
+check "sessionize: server days in reverse: nine parts merged, the same sessions" \
+    "$SZ $W/reversed.hits 2>$t/rv.err | cmp - $W/merged.sess && grep -q 'merged 9 time-ordered parts' $t/rv.err"
+check "sessionize: more parts than --memory-limit gives readers for (8 at 8M): sorted, the same sessions, and it says so" \
+    "$SZ --memory-limit 8M $W/reversed.hits 2>$t/mp.err | cmp - $W/merged.sess && grep -q 'more than 8 time-ordered parts' $t/mp.err && grep -q 'sorted .* page hits' $t/mp.err"
 for i in 1 2 3 4; do
 	cat "$W"/logs/access-s$i-* | $P -q 2>/dev/null >"$W/s$i.hits"
 done

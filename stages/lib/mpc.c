@@ -410,6 +410,22 @@ mpr_init(struct mpr *r, int fd, const char *name)
 }
 
 void
+mpr_init_range(struct mpr *r, int fd, const char *name, uint64_t from,
+    uint64_t to, size_t cap)
+{
+	memset(r, 0, sizeof *r);
+	r->fd = fd;
+	r->name = name;
+	r->tee = r->then = -1;
+	r->ranged = 1;
+	r->off = r->rpos = from;
+	r->rend = to;
+	r->cap = cap > 0 ? cap : MPR_CHUNK;
+	if ((r->buf = malloc(r->cap)) == NULL)
+		die(EX_OSERR, "out of memory");
+}
+
+void
 mpr_free(struct mpr *r)
 {
 	free(r->buf);
@@ -442,9 +458,22 @@ mpr_more(struct mpr *r)
 		if ((r->buf = realloc(r->buf, r->cap)) == NULL)
 			die(EX_OSERR, "out of memory");
 	}
-	do
-		n = read(r->fd, r->buf + r->len, r->cap - r->len);
-	while (n < 0 && errno == EINTR);
+	if (r->ranged) {
+		size_t want = r->cap - r->len;
+
+		if (r->rend - r->rpos < want)
+			want = (size_t)(r->rend - r->rpos);
+		do
+			n = want ? pread(r->fd, r->buf + r->len, want,
+			    (off_t)r->rpos) : 0;
+		while (n < 0 && errno == EINTR);
+		if (n > 0)
+			r->rpos += (uint64_t)n;
+	} else {
+		do
+			n = read(r->fd, r->buf + r->len, r->cap - r->len);
+		while (n < 0 && errno == EINTR);
+	}
 	if (n < 0) {
 		warnx("%s: read error:", r->name);
 		r->status = EX_IOERR;

@@ -10,9 +10,13 @@
  *
  * So by default (auto) output to a pipe is held in a temporary file, and
  * input from a pipe is copied to one as it is read; if the input turns
- * out to be far out of order (server files one after another), or the
- * open state outgrows --memory-limit, the sessions written or held are
- * dropped, and the inputs are read again into an external sort: files
+ * out to be far out of order, the sessions written or held are dropped.
+ * The common case is server files one after another: a few parts, each
+ * in time order. The rest of the input is only scanned for where its
+ * parts begin, and the parts are then read again side by side, merged
+ * by time, and streamed (their merge is within the window: see
+ * track_part). Input of too many parts, or whose open state outgrows
+ * --memory-limit, is read again into an external sort instead: files
  * from the start, a pipe from its copy and then on from the pipe. No
  * wrong session is ever written.
  * --sort sorts from the start; --stream writes as it goes and fails with
@@ -59,6 +63,19 @@ struct sz {
 	struct wbuf		 hold;		/* sessions, until the end */
 	int			 holding;	/* output held in hold */
 	int			 stop;		/* fallback: read again, sorting */
+	int			 scanning;	/* far out of order: only finding
+						   its parts */
+	int			 replay;	/* reading the parts, merged */
+	int			 replayed;	/* and that went to the end */
+	struct parts {
+		uint64_t	*start;		/* offsets of parts after the first */
+		size_t		 n, cap;
+		uint64_t	 end;		/* where the first pass stopped */
+		int64_t		 max;		/* latest time of the current part */
+		int		 started;
+	}			*parts;		/* per input */
+	size_t			 nsplits, maxparts;
+	size_t			 ninputs;
 	int			*tees;		/* per input: its copy, or -1 */
 	int			*pipes;		/* per input: the copied one */
 	const char		**names;	/* per input, for messages */
@@ -165,21 +182,19 @@ reorder_push(struct sz *z, struct chit *c)
 	z->inwindow++;
 }
 
-/* Stop streaming: from now on hits are only spooled, then sorted. */
-/* Drop the sessions written so far (in place, when not held). */
+/* Empty a buffered file: what it holds and what it wrote. */
 static void
-unwrite(struct sz *z)
+unwrite(struct wbuf *w)
 {
-	if (z->holding)
-		return;		/* the hold is simply not copied out */
-	z->out->len = 0;
-	z->out->total = 0;
-	if (ftruncate(z->out->fd, 0) != 0 || lseek(z->out->fd, 0, SEEK_SET) != 0)
-		die(EX_IOERR, "cannot truncate the output to sort instead:");
+	w->len = 0;
+	w->total = 0;
+	if (ftruncate(w->fd, 0) != 0 || lseek(w->fd, 0, SEEK_SET) != 0)
+		die(EX_IOERR, "cannot truncate the output to write it again:");
 }
 
+/* Drop the streaming state and the sessions written or held so far. */
 static void
-fall_back(struct sz *z, const char *why)
+drop_sessions(struct sz *z)
 {
 	size_t i, k;
 
@@ -189,24 +204,72 @@ fall_back(struct sz *z, const char *why)
 		z->ring[i].n = 0;
 	}
 	z->inwindow = 0;
+	z->started = 0;
+	z->maxts = 0;
 	sessions_free(z->S);
 	z->S = NULL;
+	unwrite(z->holding ? &z->hold : z->out);
+#ifdef __GLIBC__
+	/* The open sessions were many small blocks: give their pages back
+	 * to the system, or they stay resident beside what comes next. */
+	malloc_trim(0);
+#endif
+}
+
+/* Stop streaming: from now on hits are only spooled, then sorted. */
+static void
+fall_back(struct sz *z, const char *why)
+{
+	drop_sessions(z);
 	z->mode = SZ_SORT;
 	z->why = why;
-	unwrite(z);
+	z->scanning = 0;
 	if (z->holding) {
 		/* The held output is dropped: give its memory to the sort. */
 		free(z->hold.buf);
 		z->hold.buf = NULL;
 		z->hold.len = z->hold.cap = 0;
 	}
-#ifdef __GLIBC__
-	/* The open sessions were many small blocks: give their pages back
-	 * to the system, or they stay resident beside the sort's memory. */
-	malloc_trim(0);
-#endif
 	/* Stop here, and read the inputs again from the start. */
 	z->stop = 1;
+}
+
+/*
+ * The parts of an input, each in time order within --max-disorder: a
+ * page hit at or more than the window before the latest of its part
+ * begins a new part. Streaming trips only on such a hit, so a trip means
+ * at least two parts; and the earliest-first merge of parts is itself
+ * within the window (a hit taken after q is at least its own part's
+ * head at q's turn, itself no earlier than q, less the window), so the
+ * merge streams without tripping.
+ */
+static void
+track_part(struct sz *z, size_t i, uint64_t off, int64_t ts)
+{
+	struct parts *p = &z->parts[i];
+
+	if (!p->started) {
+		p->started = 1;
+		p->max = ts;
+		return;
+	}
+	if (ts > p->max - z->o->max_disorder) {
+		if (ts > p->max)
+			p->max = ts;
+		return;
+	}
+	if (z->ninputs + z->nsplits < z->maxparts) {
+		p->start = grow_array(p->start, &p->cap, p->n, sizeof *p->start);
+		p->start[p->n++] = off;
+	}
+	z->nsplits++;
+	p->max = ts;
+	if (z->scanning && z->ninputs + z->nsplits > z->maxparts) {
+		if (!z->o->quiet)
+			warnx("more than %zu time-ordered parts: sorting the "
+			    "input instead", z->maxparts);
+		fall_back(z, "out of order");
+	}
 }
 
 /* The device class of an agent, cached: a site sees few agents. */
@@ -223,18 +286,44 @@ device(struct sz *z, const struct span *ua)
 	return d->dev;
 }
 
+struct src;
+static void	take_hit(struct sz *, struct src *);
+
+/* An input being read: its next hit decoded, waiting for its turn. */
+struct src {
+	struct mpr	 in;
+	const char	*name;
+	int		 fd;
+	size_t		 i;		/* of the paths */
+	int		 has;		/* h holds its next hit (used bytes) */
+	int		 done;
+	struct hit	 h;
+	size_t		 used;
+};
+
 static void
-take_hit(struct sz *z, const struct hit *h, const char *name)
+take_hit(struct sz *z, struct src *s)
 {
+	const struct hit *h = &s->h;
+	const char *name = s->name;
 	struct chit *c;
 
-	z->nhits++;
 	if (h->kind != HIT_PAGE || h->status < 200 || h->status > 399 ||
 	    h->method.p == NULL) {
-		z->nskip++;
+		if (!z->replay) {
+			z->nhits++;
+			z->nskip++;
+		}
 		return;
 	}
-	z->npages++;
+	if (!z->replay) {
+		z->nhits++;
+		z->npages++;
+		if (z->mode == SZ_AUTO)
+			track_part(z, s->i, s->in.off + s->in.pos, h->ts);
+		if (z->scanning || z->stop)
+			return;
+	}
 	c = carena_alloc(z->arena, chit_size(h));
 	chit_make(c, h, device(z, &h->ua));
 	if (z->spool)
@@ -256,11 +345,25 @@ take_hit(struct sz *z, const struct hit *h, const char *name)
 			carena_release(z->arena, c);
 			return;
 		}
-		if (!z->o->quiet)
+		carena_release(z->arena, c);
+		if (!z->replay && z->nsplits > 0 &&
+		    z->ninputs + z->nsplits <= z->maxparts) {
+			if (!z->o->quiet)
+				warnx("%s: record %llu: hit at %s after hits up "
+				    "to %s: input out of order beyond "
+				    "--max-disorder; merging its time-ordered "
+				    "parts", name, z->nrec, a, b);
+			drop_sessions(z);
+			z->scanning = 1;
+			return;
+		}
+		if (!z->o->quiet && z->replay)
+			warnx("its parts merged are out of order beyond "
+			    "--max-disorder: sorting the input instead");
+		else if (!z->o->quiet)
 			warnx("%s: record %llu: hit at %s after hits up to %s: input "
 			    "out of order beyond --max-disorder, sorting it", name,
 			    z->nrec, a, b);
-		carena_release(z->arena, c);
 		fall_back(z, "out of order");
 		return;
 	}
@@ -277,22 +380,11 @@ take_hit(struct sz *z, const struct hit *h, const char *name)
 	}
 }
 
-/* An input being read: its next hit decoded, waiting for its turn. */
-struct src {
-	struct mpr	 in;
-	const char	*name;
-	int		 fd;
-	size_t		 i;		/* of the paths */
-	int		 has;		/* h holds its next hit (used bytes) */
-	int		 done;
-	struct hit	 h;
-	size_t		 used;
-};
-
 /*
  * The next hit of an input into s->h, passing other records on as the
  * bytes they came as. Hits are decoded in one pass over the input
- * buffer (the common case); anything else is framed first.
+ * buffer (the common case); anything else is framed first. Reading the
+ * parts again, the other records were passed on and counted already.
  */
 static void
 src_next(struct sz *z, struct src *s)
@@ -310,13 +402,16 @@ src_next(struct sz *z, struct src *s)
 		if (r == MPC_SHORT) {
 			if ((r = mpr_more(&s->in)) > 0)
 				continue;
-			if (r == 0 && avail > 0)
+			if (r == 0 && avail > 0 && !z->replay)
 				r = mpr_truncated(&s->in);
 			s->done = 1;
 			break;
 		}
-		z->nrec++;
-		progress_tick(&z->prog, mpr_bytes(&s->in), z->nrec, &z->ticks);
+		if (!z->replay) {
+			z->nrec++;
+			progress_tick(&z->prog, mpr_bytes(&s->in), z->nrec,
+			    &z->ticks);
+		}
 		if (r == 0) {
 			s->has = 1;
 			break;
@@ -325,6 +420,8 @@ src_next(struct sz *z, struct src *s)
 			s->done = 1;
 			break;
 		}
+		if (z->replay)
+			continue;
 		if (mpc_record_type(rec, len, &t, &tn) == 0 && tn == 3 &&
 		    memcmp(t, "hit", 3) == 0) {
 			if (z->nbad++ < 10)
@@ -383,6 +480,7 @@ open_input(struct sz *z, struct src *v, char *const *paths, size_t i,
 static void
 close_input(struct sz *z, struct src *v)
 {
+	z->parts[v->i].end = v->in.off + v->in.pos;
 	if (z->stop && v->in.tee >= 0) {
 		if (v->in.tee_err) {
 			errno = v->in.tee_err;
@@ -403,16 +501,10 @@ close_input(struct sz *z, struct src *v)
  * order goes beyond --max-disorder fall back to sorting as ever.
  */
 static void
-read_inputs(struct sz *z, char *const *paths, size_t n, int again)
+merge(struct sz *z, struct src *v, size_t k)
 {
-	struct src *v = calloc(n + 1, sizeof *v);
-	size_t i, k = 0;
+	size_t i;
 
-	if (v == NULL)
-		die(EX_OSERR, "out of memory");
-	for (i = 0; i < n; i++)
-		if (open_input(z, &v[k], paths, i, again) == 0)
-			k++;
 	for (;;) {
 		struct src *best = NULL;
 
@@ -424,13 +516,78 @@ read_inputs(struct sz *z, char *const *paths, size_t n, int again)
 		if (best == NULL || z->stop ||
 		    (z->status == EX_DATAERR && z->o->mode == SZ_STREAM))
 			break;
-		take_hit(z, &best->h, best->name);
+		take_hit(z, best);
 		mpr_consume(&best->in, best->used);
 		best->has = 0;
 	}
+}
+
+static void
+read_inputs(struct sz *z, char *const *paths, size_t n, int again)
+{
+	struct src *v = calloc(n + 1, sizeof *v);
+	size_t i, k = 0;
+
+	if (v == NULL)
+		die(EX_OSERR, "out of memory");
+	for (i = 0; i < n; i++)
+		if (open_input(z, &v[k], paths, i, again) == 0)
+			k++;
+	merge(z, v, k);
 	for (i = 0; i < k; i++)
 		close_input(z, &v[i]);
 	free(v);
+}
+
+/*
+ * Stream the parts the first pass found, side by side, merged by time:
+ * each input's parts read from the input again (a pipe's from its
+ * copy), each part by its own reader of PART_BUF bytes. The earliest
+ * hit goes first; a tie goes to the input named first, then to its
+ * earlier part.
+ */
+#define PART_BUF	(256u << 10)
+
+static void
+read_parts(struct sz *z, char *const *paths, size_t n)
+{
+	struct src *v = calloc(n + z->nsplits + 1, sizeof *v);
+	int *fds = malloc(n * sizeof *fds);
+	size_t i, j, k = 0;
+
+	if (v == NULL || fds == NULL)
+		die(EX_OSERR, "out of memory");
+	z->replay = 1;
+	z->S = sessions_new(&z->so, z->holding ? &z->hold : z->out);
+	for (i = 0; i < n; i++) {
+		const struct parts *p = &z->parts[i];
+		const char *name = z->names[i];
+
+		fds[i] = z->tees[i];
+		if (fds[i] < 0 && z->names[i] != NULL &&
+		    (fds[i] = input_open(paths[i], &name)) < 0)
+			die(EX_NOINPUT, "%s: cannot read it again:", paths[i]);
+		if (z->names[i] == NULL)
+			continue;	/* could not be opened at all */
+		for (j = 0; j <= p->n; j++) {
+			v[k].i = i;
+			v[k].name = z->names[i];
+			v[k].fd = fds[i];
+			mpr_init_range(&v[k].in, fds[i], z->names[i],
+			    j ? p->start[j - 1] : 0,
+			    j < p->n ? p->start[j] : p->end, PART_BUF);
+			k++;
+		}
+	}
+	merge(z, v, k);
+	for (i = 0; i < k; i++)
+		mpr_free(&v[i].in);
+	for (i = 0; i < n; i++)
+		if (z->names[i] != NULL && z->tees[i] < 0)
+			input_close(fds[i]);
+	free(v);
+	free(fds);
+	z->replay = 0;
 }
 
 /*
@@ -534,6 +691,15 @@ sz_run(char *const *paths, size_t npaths, struct wbuf *out,
 	if (o->mode == SZ_SORT)
 		z.spool = spool_new(o->tmpdir, o->memory_limit / 2,
 		    chit_cmp_visitor, chit_visitor_key);
+	z.ninputs = npaths;
+	if ((z.parts = calloc(npaths, sizeof *z.parts)) == NULL)
+		die(EX_OSERR, "out of memory");
+	/* The parts' read buffers: at most a quarter of the limit. */
+	z.maxparts = o->memory_limit / 4 / PART_BUF;
+	if (z.maxparts > 64)
+		z.maxparts = 64;
+	if (z.maxparts < 2)
+		z.maxparts = 2;
 	z.holding = o->mode == SZ_AUTO && out->tmppath == NULL;
 	if (z.holding) {
 		size_t hb = o->memory_limit / 4;
@@ -546,6 +712,15 @@ sz_run(char *const *paths, size_t npaths, struct wbuf *out,
 	}
 	progress_init(&z.prog, o->progress);
 	read_inputs(&z, paths, npaths, 0);
+	if (z.scanning && !z.stop) {
+		z.scanning = 0;
+		read_parts(&z, paths, npaths);
+		z.replayed = !z.stop;
+		if (z.replayed && !o->quiet)
+			fprintf(stderr, "%s: merged %zu time-ordered parts of the "
+			    "input (out of order)\n", prog_name,
+			    z.ninputs + z.nsplits);
+	}
 	if (z.stop) {
 		/* Read the inputs again, into a spool, and sort that. */
 		z.stop = 0;
@@ -590,6 +765,10 @@ sz_run(char *const *paths, size_t npaths, struct wbuf *out,
 			wbuf_write(out, z.hold.buf, z.hold.len);
 		}
 	}
+	if (o->result != NULL) {
+		o->result->sorted = z.mode == SZ_SORT;
+		o->result->parts = z.replayed ? z.ninputs + z.nsplits : 0;
+	}
 	wbuf_flush(&z.pass);
 	if (z.pass.err) {
 		errno = z.pass.err;
@@ -619,6 +798,9 @@ sz_run(char *const *paths, size_t npaths, struct wbuf *out,
 		if (z.pipes[i] >= 0)
 			input_close(z.pipes[i]);
 	}
+	for (i = 0; i < npaths; i++)
+		free(z.parts[i].start);
+	free(z.parts);
 	free(z.tees);
 	free(z.pipes);
 	free(z.names);

@@ -26,6 +26,13 @@ struct sz_opts {
 	size_t			 memory_limit;	/* bytes */
 	struct traffic_ctx	 tc;
 	int			 progress, quiet;
+	struct sz_result	*result;	/* if set, how the run went */
+};
+
+/* How a run ordered its hits, for tests and the summary line. */
+struct sz_result {
+	int		 sorted;	/* by the external sort */
+	size_t		 parts;		/* time-ordered parts merged, or 0 */
 };
 
 /*
