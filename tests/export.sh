@@ -41,6 +41,8 @@ check "diff: a list against itself changes nothing; against nothing adds everyon
     "$DF -q $Q/aud/cart_abandoners.mp $Q/aud/cart_abandoners.mp | $DU | jq -se 'length == 1 and .[0].count == 0' >/dev/null && $DF -q /dev/null $Q/aud/cart_abandoners.mp | $DU | jq -se '.[0].added == .[0].size and .[0].size > 0 and (.[0] | has(\"previous_generated_at\") | not)' >/dev/null"
 check "diff: a removed member keeps its record, with op remove" \
     "$DF -q $t/d0/product_viewers.mp $Q/aud/product_viewers.mp | $DU | jq -se '[.[] | select(.op == \"remove\")] | length > 0 and all(.skus != null and .vids != null)' >/dev/null"
+check "diff: removes are read again from the old file; an old list from a pipe gives the same bytes" \
+    "$DF -q $t/d0.all $t/d1.all >$t/df.mp && cat $t/d0.all | $DF -q - $t/d1.all | cmp - $t/df.mp && $DU $t/df.mp | jq -se '[.[] | select(.op == \"remove\")] | length > 0' >/dev/null"
 # A list cut short: its header says more members than follow.
 $DU "$Q/aud/cart_abandoners.mp" | head -n 20 | $DU -p >"$t/cut.mp"
 check "diff: a list cut short is 65, names it, and writes no output" \

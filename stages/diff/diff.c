@@ -1,12 +1,14 @@
 /*
  * diff.c - revisit-diff's work.
  *
- * The old lists are read whole: each member kept as the remove record
- * it would become, and indexed by (audience, id_type, id) in an open
- * addressing table. The new lists then stream past: a member not in the
- * table is an add; one in it is marked kept. When a new list ends, the
- * old members it did not keep are its removes. Memory follows the old
- * lists' size; the new ones are held one audience at a time.
+ * The old lists are read whole: each member's id kept, indexed by
+ * (audience, id_type, id) in an open addressing table, with where its
+ * record is in the old file. The new lists then stream past: a member
+ * not in the table is an add; one in it is marked kept. When a new list
+ * ends, the old members it did not keep are its removes, their records
+ * read again from the old file (few are removed from night to night; an
+ * old list from a pipe is kept in memory instead). Memory follows the
+ * old lists' ids; the new ones are held one audience at a time.
  */
 #include "diff.h"
 
@@ -14,6 +16,7 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <string.h>
+#include <unistd.h>
 #include <xxhash.h>
 
 #include "lists.h"
@@ -26,7 +29,8 @@ struct oentry {
 	uint64_t	 hash;
 	size_t		 list;		/* in D->lists */
 	size_t		 id_off, idn;	/* in D->ids */
-	size_t		 rec_off, rec_len;	/* in D->recs */
+	uint64_t	 rec_off;	/* in the old file, or in D->recs */
+	size_t		 rec_len;
 	int		 is_uid, kept;
 };
 
@@ -45,7 +49,10 @@ struct diff {
 	size_t		 ne, cape;
 	uint32_t	*slot;		/* entry index + 1; 0 empty */
 	size_t		 mask;
-	msgpack_sbuffer	 ids, recs;	/* the old ids; remove records */
+	msgpack_sbuffer	 ids, recs;	/* the old ids; old records (pipe) */
+	int		 oldfd;		/* the old file, to read removes; or -1 */
+	char		*rbuf;		/* a record read from it */
+	size_t		 caprbuf;
 	msgpack_sbuffer	 pend;		/* the current new list's diff */
 	struct wbuf	 out;
 	int64_t		 now;		/* latest new generated_at */
@@ -97,20 +104,20 @@ rehash(struct diff *D)
 /* A member record's bytes with "op" added: the map's count one more,
  * the pair at its end; the rest copied as it is. */
 static void
-append_with_op(msgpack_sbuffer *b, const struct list_member *m,
+append_with_op(msgpack_sbuffer *b, const char *rec, size_t len,
     const char *op)
 {
 	char head[8], tail[32], *e;
 	struct mpc c;
 	uint32_t n;
 
-	mpc_init(&c, m->rec, m->len);
+	mpc_init(&c, rec, len);
 	if (mpc_map(&c, &n) != 0)
 		die(EX_SOFTWARE, "a member that is not a map");
 	e = mpw_map(head, (size_t)n + 1);
 	msgpack_sbuffer_write(b, head, (size_t)(e - head));
 	msgpack_sbuffer_write(b, (const char *)c.p,
-	    m->len - (size_t)((const char *)c.p - m->rec));
+	    len - (size_t)((const char *)c.p - rec));
 	e = mpw_lit(tail, "op");
 	e = mpw_str(e, op, strlen(op));
 	msgpack_sbuffer_write(b, tail, (size_t)(e - tail));
@@ -137,9 +144,13 @@ add_old(struct diff *D, struct list_reader *r, const struct list_member *m)
 	e->id_off = D->ids.size;
 	e->idn = m->idn;
 	msgpack_sbuffer_write(&D->ids, m->id, m->idn);
-	e->rec_off = D->recs.size;
-	append_with_op(&D->recs, m, "remove");
-	e->rec_len = D->recs.size - e->rec_off;
+	e->rec_len = m->len;
+	if (D->oldfd >= 0) {
+		e->rec_off = r->in.off + (uint64_t)(m->rec - r->in.buf);
+	} else {
+		e->rec_off = D->recs.size;
+		msgpack_sbuffer_write(&D->recs, m->rec, m->len);
+	}
 	D->lists[list].n++;
 	if (D->ne * 2 > D->mask + 1 || D->slot == NULL)
 		rehash(D);
@@ -155,6 +166,29 @@ add_old(struct diff *D, struct list_reader *r, const struct list_member *m)
 }
 
 static int
+is_regular(int fd)
+{
+	struct stat st;
+
+	return fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/* Room for n more old members (a header's count), so that the table is
+ * not grown member by member. */
+static void
+reserve(struct diff *D, uint64_t n)
+{
+	size_t want = D->ne + (size_t)(n < (1u << 26) ? n : 1u << 26);
+
+	if (want > D->cape) {
+		D->e = xrealloc(D->e, want * sizeof *D->e);
+		D->cape = want;
+	}
+	while (D->slot == NULL || want * 2 > D->mask + 1)
+		rehash(D);
+}
+
+static int
 read_old(struct diff *D, const char *path)
 {
 	struct list_reader r;
@@ -163,6 +197,10 @@ read_old(struct diff *D, const char *path)
 
 	if (list_open(&r, path) != 0)
 		return r.status;
+	/* Offsets are the file's from its start: not stdin's. */
+	if (strcmp(path, "-") != 0 && is_regular(r.fd) &&
+	    (D->oldfd = dup(r.fd)) < 0)
+		die(EX_OSERR, "dup:");
 	while (status == 0 && (k = list_next(&r, &m)) > 0) {
 		if (k == LIST_HEAD) {
 			struct olist *l;
@@ -185,6 +223,7 @@ read_old(struct diff *D, const char *path)
 			l->generated_at = r.head.generated_at;
 			l->membership_days = r.head.membership_days;
 			l->first = D->ne;
+			reserve(D, r.head.count);
 			if (r.head.kind != LIST_FULL) {
 				warnx("%s: a diff, not a list: diff two lists",
 				    r.name);
@@ -251,12 +290,28 @@ removes(struct diff *D, size_t li)
 	const struct olist *l = &D->lists[li];
 	size_t i, n = 0;
 
-	for (i = l->first; i < l->first + l->n; i++)
-		if (!D->e[i].kept) {
-			msgpack_sbuffer_write(&D->pend,
-			    D->recs.data + D->e[i].rec_off, D->e[i].rec_len);
-			n++;
+	for (i = l->first; i < l->first + l->n; i++) {
+		const struct oentry *e = &D->e[i];
+		const char *rec;
+
+		if (e->kept)
+			continue;
+		if (D->oldfd < 0) {
+			rec = D->recs.data + e->rec_off;
+		} else {
+			if (e->rec_len > D->caprbuf) {
+				D->caprbuf = e->rec_len;
+				D->rbuf = xrealloc(D->rbuf, D->caprbuf);
+			}
+			if (pread(D->oldfd, D->rbuf, e->rec_len,
+			    (off_t)e->rec_off) != (ssize_t)e->rec_len)
+				die(EX_IOERR, "the old list: read error "
+				    "(changed while read?):");
+			rec = D->rbuf;
 		}
+		append_with_op(&D->pend, rec, e->rec_len, "remove");
+		n++;
+	}
 	return n;
 }
 
@@ -341,7 +396,7 @@ read_new(struct diff *D, const char *path)
 				continue;
 			}
 		}
-		append_with_op(&D->pend, &m, "add");
+		append_with_op(&D->pend, m.rec, m.len, "add");
 		c.added++;
 	}
 	if (k == 0)
@@ -368,6 +423,9 @@ diff_pair(struct diff *D, const char *old, const char *new)
 	msgpack_sbuffer_clear(&D->ids);
 	msgpack_sbuffer_clear(&D->recs);
 	msgpack_sbuffer_clear(&D->pend);
+	if (D->oldfd >= 0)
+		close(D->oldfd);
+	D->oldfd = -1;
 	if (old != NULL)
 		status = read_old(D, old);
 	if (status == 0 && new != NULL)
@@ -434,6 +492,7 @@ diff_run(const struct diff_opts *o)
 
 	memset(&D, 0, sizeof D);
 	D.o = o;
+	D.oldfd = -1;
 	msgpack_sbuffer_init(&D.ids);
 	msgpack_sbuffer_init(&D.recs);
 	msgpack_sbuffer_init(&D.pend);
@@ -457,6 +516,9 @@ diff_run(const struct diff_opts *o)
 		    prog_name, D.added, D.removed, D.kept);
 	for (i = 0; i < D.nlists; i++)
 		free(D.lists[i].name);
+	if (D.oldfd >= 0)
+		close(D.oldfd);
+	free(D.rbuf);
 	free(D.lists);
 	free(D.e);
 	free(D.slot);
