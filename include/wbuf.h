@@ -31,7 +31,9 @@ struct wbuf {
  * Whether atomic files are synced to disk before and after their rename
  * (default 1). A program writing scratch files that a crash makes
  * useless anyway (revisit-shard --scratch) clears it: the rename stays
- * atomic, only durability goes.
+ * atomic, only durability goes. So does REVISIT_DEFER_SYNC=1 in the
+ * environment (prog_init), for a caller that syncs the file system
+ * itself before it publishes what the stages wrote.
  */
 extern int wbuf_durable;
 

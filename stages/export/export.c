@@ -44,6 +44,7 @@ static const struct {
 struct contact {			/* one CRM row, hashed; "" for none */
 	char		 ge[SHA256_HEX], gp[SHA256_HEX];	/* Google */
 	char		 me[SHA256_HEX], mp[SHA256_HEX];	/* Meta */
+	char		 done;		/* hashed already */
 };
 
 struct ident {			/* a member's contacts */
@@ -65,9 +66,9 @@ struct ex {
 	struct strset	*optout;
 	struct out	 out[NFORMAT][NOPI];
 	const struct list_head *head;
-	uint32_t	*slot;		/* per CRM row: its hashed + 1, or 0 */
+	/* Per CRM row, hashed when first needed; calloc'd whole, so only
+	 * the pages of rows in some list are ever touched. */
 	struct contact	*hashed;
-	size_t		 nhashed, caphashed;
 	char		*join;		/* a member's skus, joined */
 	size_t		 capjoin;
 	int		 status;
@@ -325,15 +326,13 @@ hashed(struct ex *X, const struct crm_row *r)
 	size_t k = (size_t)(r - X->crm.rows);
 	struct contact *x;
 
-	if (X->slot == NULL && (X->slot = calloc(X->crm.nrows + 1,
-	    sizeof *X->slot)) == NULL)
+	if (X->hashed == NULL && (X->hashed = calloc(X->crm.nrows + 1,
+	    sizeof *X->hashed)) == NULL)
 		die(EX_OSERR, "out of memory");
-	if (X->slot[k] != 0)
-		return &X->hashed[X->slot[k] - 1];
-	X->hashed = grow_array(X->hashed, &X->caphashed, X->nhashed,
-	    sizeof *X->hashed);
-	x = &X->hashed[X->nhashed++];
-	X->slot[k] = (uint32_t)X->nhashed;
+	x = &X->hashed[k];
+	if (x->done)
+		return x;
+	x->done = 1;
 	if (fm & (1u << F_GOOGLE_DM | 1u << F_GOOGLE_CSV | 1u << F_CSV)) {
 		hash_email(RULES_GOOGLE, r, x->ge);
 		hash_phone(RULES_GOOGLE, r, X->o->country, x->gp);
@@ -628,7 +627,6 @@ export_run(const struct export_opts *o)
 		fprintf(stderr, "%s: %llu files in %s\n", prog_name, X.files,
 		    o->out);
 	crm_free(&X.crm);
-	free(X.slot);
 	free(X.hashed);
 	free(X.join);
 	strset_free(X.optout);
