@@ -657,6 +657,7 @@ au_run(const struct au_opts *o)
 
 	memset(&A, 0, sizeof A);
 	A.o = o;
+	person_sids = 0;	/* rules never look at a session's id */
 	if ((r = state_open(&A.st, o->state)) != 0)
 		return r;
 	if (A.st.empty)

@@ -318,6 +318,8 @@ get_events(struct mpc *c, struct event **v, uint32_t *n, uint32_t *cap,
 	return 0;
 }
 
+int person_sids = 1;
+
 static int
 get_touch(struct mpc *c, struct touch *t, const struct vidhist *h,
     const struct ctx *x)
@@ -336,7 +338,7 @@ get_touch(struct mpc *c, struct touch *t, const struct vidhist *h,
 	    (m > 3 && get_word(c, x, &t->medium) != 0) ||
 	    (m > 4 && get_word(c, x, &t->campaign) != 0))
 		return -1;
-	t->sid = sid_compute(h->vid.p, h->vid.n, t->start, 0);
+	t->sid = person_sids ? sid_compute(h->vid.p, h->vid.n, t->start, 0) : 0;
 	return 0;
 }
 

@@ -115,6 +115,7 @@ customers_from_state(struct customers *c, const char *dir, int days)
 
 	memset(c, 0, sizeof *c);
 	c->days = days;
+	person_sids = 0;	/* the figures never look at a session's id */
 	if ((st = calloc(n, sizeof *st)) == NULL)
 		die(EX_OSERR, "out of memory");
 	for (k = 0; k < n && r == 0; k++)
