@@ -47,6 +47,9 @@ check "audience: --now moves the windows" \
 printf 'audience paid_social_visitors\n\tmembership 30d\n\tinclude channel "Paid Social" within 30d\n\texclude purchase ever\naudience big_spenders\n\tmembership 60d\n\tinclude revenue within 365d >= 300\n\temit revenue within 365d\naudience sku_1\n\tmembership 7d\n\tinclude sku "SKU-1*" viewed within 30d\n' >"$t/custom.conf"
 check "audience: custom definitions: channel, revenue and sku conditions" \
     "$AU -q --state $Q/state --min-size 0 -r $t/custom.conf -o $t/custom && $DU $t/custom/big_spenders.mp | jq -se '.[0].count > 0 and all(.[1:][]; .revenue >= 300)' >/dev/null && $DU $t/custom/paid_social_visitors.mp | jq -se '.[0].count > 0' >/dev/null && $DU $t/custom/sku_1.mp | jq -se '.[0].count > 0' >/dev/null"
+printf 'audience top_recent\n\tmembership 30d\n\tinclude purchase within 90d\n\tinclude revenue within 365d top 20%%\n\temit revenue within 365d\naudience modest\n\tmembership 30d\n\tinclude purchase ever\n\texclude revenue within 365d top 30%%\n\texclude session within 3d\n' >"$t/tops.conf"
+check "audience: top N% included and excluded beside other conditions: one pass = thresholds ranked first (--ranks)" \
+    "$AU -q --state $Q/state --min-size 0 -r $t/tops.conf -o $t/tops1 && $AU -q --state $Q/state -r $t/tops.conf --ranks-out $t/tops.ranks && $AU -q --state $Q/state --min-size 0 -r $t/tops.conf --ranks $t/tops.ranks -o $t/tops2 && cmp $t/tops1/top_recent.mp $t/tops2/top_recent.mp && cmp $t/tops1/modest.mp $t/tops2/modest.mp && $DU $t/tops1/top_recent.mp | jq -se '.[0].count > 0' >/dev/null && $DU $t/tops1/modest.mp | jq -se '.[0].count > 0' >/dev/null"
 printf 'audience x\n\tmembership 600d\n\tinclude purchase ever\n' >"$t/bad1.conf"
 printf 'audience x\n\tmembership 30d\n\tinclude purchase sometimes\n' >"$t/bad2.conf"
 check "audience: a bad definition is 64 and names the line" \

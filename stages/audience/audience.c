@@ -70,6 +70,22 @@ struct au {
 	double			*top;	/* per condition: the revenue
 					   threshold of C_TOP */
 	struct revs		*revs;	/* per condition */
+	/*
+	 * Thresholds found in the same pass as the lists: a person who
+	 * meets an audience's other conditions is its candidate, rendered,
+	 * with the revenues its "top" conditions compare; once every
+	 * revenue is in, the candidates are kept or dropped, in order.
+	 */
+	int			 deferring;
+	struct cands {
+		struct list	 recs;
+		struct cand {
+			size_t	 chunk, off, len;
+		}		*v;
+		size_t		 n, cap;
+		double		*rev;	/* per candidate, its top conditions' */
+		size_t		 nrev, caprev;
+	}			*cands;	/* per audience */
 	struct pview		 v;
 	unsigned long long	 persons, excluded;
 };
@@ -241,6 +257,15 @@ sku_match(const struct au *A, const struct cond *c, const struct event *e,
 	return 0;
 }
 
+/* A "top N%" condition for a person of revenue x, threshold top. */
+static int
+top_holds(const struct cond *c, double x, double top)
+{
+	int r = !isnan(top) && x >= top && x > 0;
+
+	return c->neg ? !r : r;
+}
+
 static int
 holds(const struct au *A, const struct pview *v, const struct cond *c,
     double top)
@@ -296,10 +321,7 @@ holds(const struct au *A, const struct pview *v, const struct cond *c,
 		r = compare(revenue(A, v, c->dur), c->op, c->n);
 		break;
 	case C_TOP:
-		t = 0;
-		r = !isnan(top) && revenue(A, v, c->dur) >= top &&
-		    revenue(A, v, c->dur) > 0;
-		break;
+		return top_holds(c, revenue(A, v, c->dur), top);
 	case C_CHANNEL:
 		for (i = 0; i < v->p->nvids && !r; i++) {
 			const struct vidhist *h = &v->p->vids[i];
@@ -341,15 +363,12 @@ excluded(const struct au *A, const struct pview *v)
 	return 0;
 }
 
+/* The revenues of a person not excluded, for the thresholds. */
 static void
-collect_revenue(void *arg, const struct person *p)
+add_revenue(struct au *A)
 {
-	struct au *A = arg;
 	size_t k;
 
-	view(&A->v, p);
-	if (excluded(A, &A->v))
-		return;
 	for (k = 0; k < A->ncond; k++) {
 		const struct cond *cd = A->cond[k];
 		struct revs *rv = &A->revs[k];
@@ -362,9 +381,21 @@ collect_revenue(void *arg, const struct person *p)
 	}
 }
 
+static void
+collect_revenue(void *arg, const struct person *p)
+{
+	struct au *A = arg;
+
+	view(&A->v, p);
+	if (!excluded(A, &A->v))
+		add_revenue(A);
+}
+
 /* The threshold of each C_TOP condition: of the n persons (opted out
  * left out) with revenue in the window, the revenue of the k-th, k =
  * ceil(n * P / 100); everyone tied with it is in. */
+static void top_of_revenues(struct au *);
+
 static int
 thresholds(struct au *A)
 {
@@ -380,11 +411,26 @@ thresholds(struct au *A)
 	for (k = 0; k < A->o->nranks; k++)
 		if ((r = ranks_read(A->o->ranks[k], A->revs, A->ncond)) != 0)
 			return r;
+	if (A->o->nranks == 0 && !A->o->ranks_out) {
+		/* Collected with the lists, in their pass. */
+		A->deferring = 1;
+		return 0;
+	}
 	if (A->o->nranks == 0 &&
 	    (r = state_each(&A->st, 1, collect_revenue, A)) != 0)
 		return r;
 	if (A->o->ranks_out)
 		return ranks_write(A->o->ranks_out, A->revs, A->ncond);
+	top_of_revenues(A);
+	return 0;
+}
+
+/* Each C_TOP condition's threshold, from the revenues collected. */
+static void
+top_of_revenues(struct au *A)
+{
+	size_t k;
+
 	for (k = 0; k < A->ncond; k++) {
 		struct revs *rv = &A->revs[k];
 		size_t want;
@@ -395,7 +441,6 @@ thresholds(struct au *A)
 		want = (size_t)ceil((double)rv->n * A->cond[k]->n / 100);
 		A->top[k] = rv->v[(want < 1 ? 1 : want) - 1];
 	}
-	return 0;
 }
 
 /* Every condition of every audience, in order, in one array: the k of
@@ -481,11 +526,10 @@ latest_skus(const struct au *A, struct event *v, size_t nv, size_t n)
 }
 
 static void
-member(struct au *A, size_t ai, struct pview *v)
+member(struct au *A, size_t ai, struct pview *v, struct list *l)
 {
 	const struct aud *au = &A->o->spec->a[ai];
 	const struct person *p = v->p;
-	struct list *l = &A->lists[ai];
 	size_t room = 256 + 2 * MPW_STR_MAX(p->key.n) + strlen(au->name), i,
 	    k, n = 7;
 	uint32_t j;
@@ -560,6 +604,8 @@ member(struct au *A, size_t ai, struct pview *v)
 	l->count++;
 }
 
+static void	candidate(struct au *, size_t a, size_t k);
+
 static void
 person(void *arg, const struct person *p)
 {
@@ -573,18 +619,101 @@ person(void *arg, const struct person *p)
 		A->excluded++;
 		return;
 	}
+	if (A->deferring)
+		add_revenue(A);
 	for (a = 0; a < sp->n; a++) {
 		const struct aud *au = &sp->a[a];
-		int in = 1;
+		int in = 1, later = 0;
 
-		for (c = 0; c < au->ninc && in; c++)
-			in = holds(A, &A->v, &au->inc[c], A->top[k + c]);
-		for (c = 0; c < au->nexc && in; c++)
-			in = !holds(A, &A->v, &au->exc[c],
-			    A->top[k + au->ninc + c]);
-		if (in)
-			member(A, a, &A->v);
+		for (c = 0; c < au->ninc + au->nexc && in; c++) {
+			const struct cond *cd = c < au->ninc ? &au->inc[c] :
+			    &au->exc[c - au->ninc];
+
+			int h;
+
+			if (A->deferring && cd->kind == C_TOP) {
+				later = 1;
+				continue;
+			}
+			h = holds(A, &A->v, cd, A->top[k + c]);
+			in = c < au->ninc ? h : !h;
+		}
+		if (in && later)
+			candidate(A, a, k);
+		else if (in)
+			member(A, a, &A->v, &A->lists[a]);
 		k += au->ninc + au->nexc;
+	}
+}
+
+/* Person A->v, who meets audience a's other conditions (the first of
+ * them the k-th), rendered as a candidate with its top conditions'
+ * revenues. */
+static void
+candidate(struct au *A, size_t a, size_t k)
+{
+	const struct aud *au = &A->o->spec->a[a];
+	struct cands *cs = &A->cands[a];
+	size_t c, nc = cs->recs.nc, len = nc ? cs->recs.c[nc - 1].len : 0;
+	struct cand *cd;
+
+	/* A record is never split: in the last chunk, or a new one. */
+	member(A, a, &A->v, &cs->recs);
+	cs->v = grow_array(cs->v, &cs->cap, cs->n, sizeof *cs->v);
+	cd = &cs->v[cs->n++];
+	cd->chunk = cs->recs.nc - 1;
+	cd->off = cs->recs.nc == nc ? len : 0;
+	cd->len = cs->recs.c[cd->chunk].len - cd->off;
+	for (c = 0; c < au->ninc + au->nexc; c++) {
+		const struct cond *cn = A->cond[k + c];
+
+		if (cn->kind != C_TOP)
+			continue;
+		cs->rev = grow_array(cs->rev, &cs->caprev, cs->nrev,
+		    sizeof *cs->rev);
+		cs->rev[cs->nrev++] = revenue(A, &A->v, cn->dur);
+	}
+}
+
+/* The candidates of each audience with a "top" condition that meet it,
+ * now that the thresholds are known, added to its list in order. */
+static void
+settle_candidates(struct au *A)
+{
+	const struct spec *sp = A->o->spec;
+	size_t a, c, i, k = 0;
+
+	for (a = 0; a < sp->n; k += sp->a[a].ninc + sp->a[a].nexc, a++) {
+		const struct aud *au = &sp->a[a];
+		struct cands *cs = &A->cands[a];
+		const double *rev = cs->rev;
+
+		for (i = 0; i < cs->n; i++) {
+			const struct cand *cd = &cs->v[i];
+			int in = 1;
+
+			for (c = 0; c < au->ninc + au->nexc; c++) {
+				int h;
+
+				if (A->cond[k + c]->kind != C_TOP)
+					continue;
+				h = top_holds(A->cond[k + c], *rev++,
+				    A->top[k + c]);
+				in &= c < au->ninc ? h : !h;
+			}
+			if (in) {
+				struct list *l = &A->lists[a];
+				char *o = list_room(l, cd->len);
+
+				memcpy(o, cs->recs.c[cd->chunk].buf + cd->off,
+				    cd->len);
+				l->c[l->nc - 1].len += cd->len;
+				l->count++;
+			}
+		}
+		list_free(&cs->recs);
+		free(cs->v);
+		free(cs->rev);
 	}
 }
 
@@ -668,8 +797,15 @@ au_run(const struct au_opts *o)
 		die(EX_OSERR, "out of memory");
 	flatten_conditions(&A);
 	status = thresholds(&A);
+	if (A.deferring && (A.cands = calloc(o->spec->n,
+	    sizeof *A.cands)) == NULL)
+		die(EX_OSERR, "out of memory");
 	if (status == 0 && !o->ranks_out)
 		status = state_each(&A.st, 0, person, &A);
+	if (status == 0 && A.deferring) {
+		top_of_revenues(&A);
+		settle_candidates(&A);
+	}
 	if (status == 0 && !o->ranks_out)
 		status = write_lists(&A);
 	if (status == 0 && !o->quiet && !o->ranks_out) {
@@ -686,6 +822,7 @@ au_run(const struct au_opts *o)
 	for (i = 0; A.revs && i < A.ncond; i++)
 		free(A.revs[i].v);
 	free(A.revs);
+	free(A.cands);
 	free(A.cond);
 	free(A.top);
 	free(A.v.sess);
