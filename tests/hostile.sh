@@ -40,6 +40,11 @@ printf '\333\377\377\377\360abc' >"$X/huge-str.mp"
 head -c 100000 /dev/zero | tr '\0' '\221' >"$X/deep.mp"
 check "hostile: MessagePack claiming 4 billion elements or bytes, or nested 100,000 deep: 65 naming file and record, for dump, sessionize and state, in little memory" \
     "for f in huge-count huge-str deep; do for c in '$DU' '$SZ -q' '$bin/revisit-state -q --update $X/st'; do rss 65536 \$c $X/\$f.mp >/dev/null 2>$X/mp.err; r=\$?; [ \$r -eq 65 ] && grep -q \"\$f.mp: record 1\" $X/mp.err || { echo \"\$c \$f: \$r\"; cat $X/mp.err; exit 1; }; done; done"
+# An audience list whose header claims a trillion members: diff sizes its
+# table by the header, within what the file's bytes could hold.
+$DU "$Q/aud/high_value.mp" | head -n 3 | sed '1s/"count":[0-9]*/"count":1099511627776/' | $DU -p >"$X/trillion.mp"
+check "hostile: an old list claiming a trillion members: diff is 65 (cut short), in little memory, from a file or a pipe" \
+    "rss 65536 $bin/revisit-diff -q $X/trillion.mp $Q/aud/high_value.mp >/dev/null 2>$X/tr.err; [ \$? -eq 65 ] && grep -q 'cut short: 2 of 1099511627776' $X/tr.err && cat $X/trillion.mp | rss 65536 $bin/revisit-diff -q - $Q/aud/high_value.mp >/dev/null 2>$X/tr.err; [ \$? -eq 65 ]"
 check "hostile: a record longer than 256 MiB is 65, not buffered further" \
     "{ printf '\\333\\040\\000\\000\\000'; head -c 300000000 /dev/zero; } | rss 600000 $DU >/dev/null 2>$X/big.err; [ \$? -eq 65 ] && grep -q 'longer than 256 MiB' $X/big.err"
 

@@ -51,6 +51,7 @@ struct diff {
 	size_t		 mask;
 	msgpack_sbuffer	 ids, recs;	/* the old ids; old records (pipe) */
 	int		 oldfd;		/* the old file, to read removes; or -1 */
+	uint64_t	 oldsize;	/* its bytes */
 	char		*rbuf;		/* a record read from it */
 	size_t		 caprbuf;
 	msgpack_sbuffer	 pend;		/* the current new list's diff */
@@ -174,11 +175,17 @@ is_regular(int fd)
 }
 
 /* Room for n more old members (a header's count), so that the table is
- * not grown member by member. */
+ * not grown member by member; a count the file cannot hold (a damaged
+ * header: the count check reports it) reserves no more than its bytes
+ * could, a member taking at least 16 of them. */
 static void
-reserve(struct diff *D, uint64_t n)
+reserve(struct diff *D, uint64_t n, uint64_t bytes)
 {
-	size_t want = D->ne + (size_t)(n < (1u << 26) ? n : 1u << 26);
+	size_t want;
+
+	if (n > bytes / 16)
+		n = bytes / 16;
+	want = D->ne + (size_t)n;
 
 	if (want > D->cape) {
 		D->e = xrealloc(D->e, want * sizeof *D->e);
@@ -198,9 +205,14 @@ read_old(struct diff *D, const char *path)
 	if (list_open(&r, path) != 0)
 		return r.status;
 	/* Offsets are the file's from its start: not stdin's. */
-	if (strcmp(path, "-") != 0 && is_regular(r.fd) &&
-	    (D->oldfd = dup(r.fd)) < 0)
-		die(EX_OSERR, "dup:");
+	D->oldsize = 1u << 20;	/* a pipe: reserve for what 1 MiB holds */
+	if (strcmp(path, "-") != 0 && is_regular(r.fd)) {
+		struct stat st;
+
+		if ((D->oldfd = dup(r.fd)) < 0 || fstat(D->oldfd, &st) != 0)
+			die(EX_OSERR, "%s:", r.name);
+		D->oldsize = (uint64_t)st.st_size;
+	}
 	while (status == 0 && (k = list_next(&r, &m)) > 0) {
 		if (k == LIST_HEAD) {
 			struct olist *l;
@@ -223,7 +235,7 @@ read_old(struct diff *D, const char *path)
 			l->generated_at = r.head.generated_at;
 			l->membership_days = r.head.membership_days;
 			l->first = D->ne;
-			reserve(D, r.head.count);
+			reserve(D, r.head.count, D->oldsize);
 			if (r.head.kind != LIST_FULL) {
 				warnx("%s: a diff, not a list: diff two lists",
 				    r.name);
