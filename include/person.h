@@ -144,12 +144,12 @@ int	person_key_cmp(struct sv a, int a_uid, struct sv b, int b_uid);
 void	person_pack(struct wbuf *, const struct person *, const struct keep *);
 /* Decode a record whose dictionary has nwords words; views into rec.
  * 0, or -1 if it is not a person record. */
+int	person_decode(struct person *, const char *rec, size_t len,
+	    size_t nwords);
 /* Whether decoding computes each touchpoint's sid (a hash; most are not
  * stored): default 1; a process that never reads sids (audience,
  * report) clears it, and its touchpoints' sids are 0 but unusual ones. */
 extern int person_sids;
-int	person_decode(struct person *, const char *rec, size_t len,
-	    size_t nwords);
 
 /*
  * What comes before a record's history: enough to pass over it (len),

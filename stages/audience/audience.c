@@ -391,11 +391,11 @@ collect_revenue(void *arg, const struct person *p)
 		add_revenue(A);
 }
 
-/* The threshold of each C_TOP condition: of the n persons (opted out
- * left out) with revenue in the window, the revenue of the k-th, k =
- * ceil(n * P / 100); everyone tied with it is in. */
-static void top_of_revenues(struct au *);
+static void	top_of_revenues(struct au *);
 
+/* The revenues behind each C_TOP condition's threshold: from the other
+ * shards' rankings (--ranks), or from this state; here in a pass of
+ * their own only to write them (--ranks-out), else in the lists' pass. */
 static int
 thresholds(struct au *A)
 {
@@ -425,7 +425,9 @@ thresholds(struct au *A)
 	return 0;
 }
 
-/* Each C_TOP condition's threshold, from the revenues collected. */
+/* The threshold of each C_TOP condition: of the n persons (opted out
+ * left out) with revenue in the window, the revenue of the k-th, k =
+ * ceil(n * P / 100); everyone tied with it is in. */
 static void
 top_of_revenues(struct au *A)
 {
@@ -628,7 +630,6 @@ person(void *arg, const struct person *p)
 		for (c = 0; c < au->ninc + au->nexc && in; c++) {
 			const struct cond *cd = c < au->ninc ? &au->inc[c] :
 			    &au->exc[c - au->ninc];
-
 			int h;
 
 			if (A->deferring && cd->kind == C_TOP) {

@@ -397,32 +397,32 @@ mpc_record_type(const char *rec, size_t len, const char **t, size_t *n)
 	return -1;
 }
 
-void
-mpr_init(struct mpr *r, int fd, const char *name)
+static void
+mpr_setup(struct mpr *r, int fd, const char *name, size_t cap)
 {
 	memset(r, 0, sizeof *r);
 	r->fd = fd;
 	r->name = name;
 	r->tee = r->then = -1;
-	r->cap = MPR_CHUNK;
+	r->cap = cap;
 	if ((r->buf = malloc(r->cap)) == NULL)
 		die(EX_OSERR, "out of memory");
+}
+
+void
+mpr_init(struct mpr *r, int fd, const char *name)
+{
+	mpr_setup(r, fd, name, MPR_CHUNK);
 }
 
 void
 mpr_init_range(struct mpr *r, int fd, const char *name, uint64_t from,
     uint64_t to, size_t cap)
 {
-	memset(r, 0, sizeof *r);
-	r->fd = fd;
-	r->name = name;
-	r->tee = r->then = -1;
+	mpr_setup(r, fd, name, cap > 0 ? cap : MPR_CHUNK);
 	r->ranged = 1;
 	r->off = r->rpos = from;
 	r->rend = to;
-	r->cap = cap > 0 ? cap : MPR_CHUNK;
-	if ((r->buf = malloc(r->cap)) == NULL)
-		die(EX_OSERR, "out of memory");
 }
 
 void

@@ -23,13 +23,13 @@ const char *prog_name = "revisit";
 void
 prog_init(const char *argv0)
 {
-	const char *slash = strrchr(argv0, '/');
+	const char *slash = strrchr(argv0, '/'),
+	    *defer = getenv("REVISIT_DEFER_SYNC");
 
 	prog_name = slash ? slash + 1 : argv0;
 	/* A caller that syncs the whole tree before publishing it (the
 	 * nightly job) spares each file its own fsync. */
-	if (getenv("REVISIT_DEFER_SYNC") != NULL &&
-	    strcmp(getenv("REVISIT_DEFER_SYNC"), "1") == 0)
+	if (defer != NULL && strcmp(defer, "1") == 0)
 		wbuf_durable = 0;
 }
 
