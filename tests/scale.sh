@@ -157,7 +157,7 @@ scratch = $NS/scratch" >"$NS/h.conf"
 check "nightly: hosts = several --sshlogin hosts, scratch elsewhere: the steps run there; outputs are one process's; no scratch left" \
     "d=${nights3%% *} && $NIGHTLY -q -c $NS/h.conf --day \$d && diff -r -x log $N/a/out/\$d/ $NS/h/out/\$d/ >&2 && grep -q hostA $NS/hosts.log && grep -q hostB $NS/hosts.log && [ -z \"\$(ls -A $NS/scratch)\" ]"
 check "nightly: a host that runs nothing (no \$SHELL there) fails the run with 70, naming the step; nothing is published" \
-    "d=\$(echo $nights3 | cut -d' ' -f2) && NOSHELL=1 $NIGHTLY -q -c $NS/h.conf --day \$d 2>$t/ns.err; [ \$? -eq 70 ] && grep -q 'step parse 0 did not run on its host' $t/ns.err && [ ! -e $NS/h/out/\$d ] && [ -z \"\$(ls -A $NS/scratch)\" ]"
+    "d=\$(echo $nights3 | cut -d' ' -f2) && NOSHELL=1 $NIGHTLY -q -c $NS/h.conf --day \$d 2>$t/ns.err; [ \$? -eq 70 ] && grep -q 'worker 0 did not run on its host' $t/ns.err && [ ! -e $NS/h/out/\$d ] && [ -z \"\$(ls -A $NS/scratch)\" ]"
 { nconf "$NS/p4" 4 2; echo "funnel_rules = $N/bad-rules.conf"; } >"$NS/bad.conf"
 check "nightly: a failing stage of a shard fails the run, named with its status; nothing is published" \
     "psnap $NS/p4 >$t/before && $NIGHTLY -q -c $NS/bad.conf --day $day8 2>$t/pf.err; r=\$?; [ \$r -eq 64 ] && grep -q 'stage funnel\\.[0-3] failed (exit 64)' $t/pf.err && psnap $NS/p4 | cmp - $t/before"
