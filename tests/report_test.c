@@ -124,7 +124,11 @@ Test(summary, funnel_order_closed_funnel_channels_and_credits)
 	cr_assert_eq(s.st[1].closed, 2);
 	cr_assert_eq(s.st[3].sessions, 2);
 	cr_assert_eq(s.st[3].closed, 1);
+	/* visitors: each once per stage, however many sessions reach it */
+	cr_assert_eq(s.st[0].visitors, 3);
 	cr_assert_eq(s.st[1].visitors, 2);
+	cr_assert_eq(s.st[2].visitors, 2);
+	cr_assert_eq(s.st[3].visitors, 2);
 	cr_assert_eq(s.nmodels, 1);
 	cr_assert_str_eq(s.models[0], "linear");
 	for (i = 0; i < s.nch; i++) {

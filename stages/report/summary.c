@@ -16,7 +16,7 @@
 #include "prog.h"
 #include "records.h"
 #include "session.h"
-#include "strset.h"
+#include "strtab.h"
 #include "wbuf.h"
 
 void
@@ -89,7 +89,11 @@ struct mask {
 struct collect {
 	struct summary	 s;
 	struct sess	 sess;
-	struct strset	*visitors, *stage_vis[MAX_STAGES];
+	/* Each visitor once, with the stages it reached: one probe per
+	 * session, not one per stage as well. */
+	struct strtab	*visitors;
+	uint64_t	*vis_bits;	/* by visitor id */
+	size_t		 vis_cap;
 	unsigned char	 before[MAX_STAGES][MAX_STAGES];
 	struct mask	*masks;
 	size_t		 nmasks, capmasks;
@@ -121,6 +125,7 @@ add_session(struct collect *C, const char *rec, size_t len)
 	struct summary *s = &C->s;
 	uint64_t bits = 0;
 	size_t i, j;
+	uint32_t vid;
 	int idx[MAX_STAGES];
 
 	if (sess_decode(&C->sess, rec, len) != 0) {
@@ -132,7 +137,9 @@ add_session(struct collect *C, const char *rec, size_t len)
 		s->from = C->sess.start;
 	if (C->sess.end > s->to)
 		s->to = C->sess.end;
-	strset_add(C->visitors, C->sess.vid.p, C->sess.vid.n);
+	vid = strtab_intern(C->visitors, C->sess.vid.p, C->sess.vid.n, NULL);
+	C->vis_bits = grow_array(C->vis_bits, &C->vis_cap, vid,
+	    sizeof *C->vis_bits);
 	chan(s, C->sess.channel.p, C->sess.channel.n)->sessions++;
 	if (C->sess.nbuys > 0) {
 		s->buying++;
@@ -146,14 +153,12 @@ add_session(struct collect *C, const char *rec, size_t len)
 		if (k < 0)
 			continue;
 		s->st[k].sessions++;
-		if (C->stage_vis[k] == NULL)
-			C->stage_vis[k] = strset_new();
-		strset_add(C->stage_vis[k], C->sess.vid.p, C->sess.vid.n);
 		bits |= 1ULL << k;
 		for (j = 0; j < i; j++)		/* funnel order */
 			if (idx[j] >= 0)
 				C->before[idx[j]][k] = 1;
 	}
+	C->vis_bits[vid] |= bits;
 	add_mask(C, bits, 1);
 }
 
@@ -461,7 +466,7 @@ static void
 finish(struct collect *C)
 {
 	struct summary *s = &C->s;
-	size_t i, j, k, pred[MAX_STAGES], order[MAX_STAGES];
+	size_t i, j, k, v, pred[MAX_STAGES], order[MAX_STAGES];
 	struct fstage st[MAX_STAGES];
 	uint64_t all = 0;
 
@@ -470,9 +475,11 @@ finish(struct collect *C)
 		for (j = 0; j < s->nst; j++)
 			pred[i] += C->before[j][i];
 		order[i] = i;
-		s->st[i].visitors = (C->stage_vis[i] ?
-		    strset_count(C->stage_vis[i]) : 0) + C->stage_vis_more[i];
+		s->st[i].visitors = C->stage_vis_more[i];
 	}
+	for (v = 0; v < strtab_count(C->visitors); v++)
+		for (i = 0; i < s->nst; i++)
+			s->st[i].visitors += C->vis_bits[v] >> i & 1;
 	/* By predecessors, then name: not the order stages were first seen
 	 * in, which depends on the order of the records. */
 	for (i = 1; i < s->nst; i++)
@@ -497,7 +504,7 @@ finish(struct collect *C)
 	keep_reach(C, order);
 	s->revenue = (double)C->revenue_q / 1e6;
 	settle_channels(s);
-	s->visitors = strset_count(C->visitors) + C->visitors_more;
+	s->visitors = strtab_count(C->visitors) + C->visitors_more;
 	s->nights = 1;
 }
 
@@ -606,11 +613,10 @@ summarize(char *const *paths, size_t npaths, const char *out, int quiet)
 	struct records in;
 	struct wbuf w;
 	msgpack_packer pk;
-	size_t i;
 	int status;
 
 	memset(&C, 0, sizeof C);
-	C.visitors = strset_new();
+	C.visitors = strtab_new();
 	msgpack_unpacked_init(&C.up);
 	status = records_each(paths, npaths, 0, record, &C, &in);
 	finish(&C);
@@ -630,9 +636,8 @@ summarize(char *const *paths, size_t npaths, const char *out, int quiet)
 		    (unsigned long long)C.s.visitors,
 		    (unsigned long long)C.s.orders, C.s.revenue,
 		    C.s.currency);
-	strset_free(C.visitors);
-	for (i = 0; i < MAX_STAGES; i++)
-		strset_free(C.stage_vis[i]);
+	strtab_free(C.visitors);
+	free(C.vis_bits);
 	free(C.masks);
 	sess_free(&C.sess);
 	msgpack_unpacked_destroy(&C.up);
