@@ -71,6 +71,7 @@ struct aperson {
 struct at {
 	const struct at_opts	*o;
 	struct wbuf		*out;
+	struct wbuf		*conv_out;	/* --conversions-out, or NULL */
 	struct arena		 mem;
 	struct strtab		*vids, *uids, *srckeys, *orders, *pkeys;
 	struct src		*srcs;
@@ -555,6 +556,7 @@ conversion(struct at *A, const struct abuy *b, double *credit,
 	struct sv vid = strtab_sv(A->vids, s->vid);
 	struct touchpt conv;
 	size_t lo, hi, n, i, room, nmodels = 0;
+	char *rec;
 	int m;
 	char *o;
 
@@ -580,7 +582,7 @@ conversion(struct at *A, const struct abuy *b, double *credit,
 		room += NMODELS * (96 + src_room(&A->srcs[p->t[i].src]));
 	for (m = 0; m < NMODELS; m++)
 		nmodels += (A->o->models >> m) & 1;
-	o = wbuf_reserve(A->out, room);
+	rec = o = wbuf_reserve(A->out, room);
 	o = mpw_map(o, 10 + (b->order_id.n > 0) + (b->value_text.n > 0));
 	o = mpw_lit(o, "type");
 	o = mpw_lit(o, "conversion");
@@ -654,6 +656,8 @@ conversion(struct at *A, const struct abuy *b, double *credit,
 		}
 	}
 	wbuf_commit(A->out, o);
+	if (A->conv_out)
+		wbuf_write(A->conv_out, rec, (size_t)(o - rec));
 	if (A->rep)
 		report_conversion(A->rep, b->currency, b->value, n == 0);
 	A->nconv++;
@@ -688,6 +692,7 @@ at_run(char *const *paths, size_t npaths, struct wbuf *out,
     const struct at_opts *o)
 {
 	struct records in;
+	struct wbuf conv;
 	struct at A;
 	size_t i;
 	int r;
@@ -695,6 +700,10 @@ at_run(char *const *paths, size_t npaths, struct wbuf *out,
 	memset(&A, 0, sizeof A);
 	A.o = o;
 	A.out = out;
+	if (o->conversions_out) {
+		stage_output(&conv, o->conversions_out);
+		A.conv_out = &conv;
+	}
 	A.vids = strtab_new();
 	A.uids = strtab_new();
 	A.srckeys = strtab_new();
@@ -722,6 +731,10 @@ at_run(char *const *paths, size_t npaths, struct wbuf *out,
 	if (A.rep && report_write(A.rep, o->report, o->report_json) != 0)
 		A.status = status_merge(A.status, EX_IOERR);
 done:
+	/* Written only if all went well, else its temporary file goes. */
+	if (A.conv_out)
+		A.status = wbuf_finish(A.conv_out, A.status,
+		    o->conversions_out);
 	if (!o->quiet)
 		fprintf(stderr, "%s: %llu records: %zu sessions, %llu "
 		    "conversions, %llu repeated orders not counted again (%llu "

@@ -19,6 +19,8 @@ struct at_opts {
 	int64_t		 half_life;	/* ms */
 	const char	*report;	/* text table, "-" = stderr */
 	const char	*report_json;
+	const char	*conversions_out;	/* also the conversion records,
+						 * alone, to this file */
 	int		 progress, quiet;
 };
 

@@ -27,6 +27,8 @@ static const char usage_text[] =
 "  --report FILE          conversions and revenue per model by channel and\n"
 "                         by source / medium / campaign (\"-\": stderr)\n"
 "  --report-json FILE     the same as JSON\n"
+"  --conversions-out FILE also the conversion records alone to FILE\n"
+"                         (atomically): a shard's, for --conversions\n"
 "  --conversions          only the report of the conversion records read\n"
 "                         (a sharded night's), and with -o those records\n"
 "  -o, --output FILE      write FILE atomically instead of stdout\n"
@@ -38,7 +40,7 @@ static const char usage_text[] =
 "input or a damaged state, 66 an input cannot be opened, 74 I/O error.\n";
 
 enum { O_STATE = 256, O_MODELS, O_LOOKBACK, O_HALF, O_REPORT, O_JSON,
-	O_PROGRESS, O_CONV };
+	O_PROGRESS, O_CONV, O_CONV_OUT };
 
 static const struct option longopts[] = {
 	{ "state",		required_argument,	NULL, O_STATE },
@@ -48,6 +50,7 @@ static const struct option longopts[] = {
 	{ "report",		required_argument,	NULL, O_REPORT },
 	{ "report-json",	required_argument,	NULL, O_JSON },
 	{ "conversions",	no_argument,		NULL, O_CONV },
+	{ "conversions-out",	required_argument,	NULL, O_CONV_OUT },
 	{ "output",		required_argument,	NULL, 'o' },
 	{ "progress",		no_argument,		NULL, O_PROGRESS },
 	{ "quiet",		no_argument,		NULL, 'q' },
@@ -81,6 +84,7 @@ main(int argc, char *argv[])
 		case O_REPORT: o.report = optarg; break;
 		case O_JSON: o.report_json = optarg; break;
 		case O_CONV: conv = 1; break;
+		case O_CONV_OUT: o.conversions_out = optarg; break;
 		case 'o': output = optarg; break;
 		case O_PROGRESS: o.progress = 1; break;
 		case 'q': o.quiet = 1; break;
