@@ -99,16 +99,22 @@ keep(struct fn *F, const char *p, size_t n)
 	return d;
 }
 
+/* Asked for every key of every session: lengths known, not counted. */
+#define OUR(s)	{ s, sizeof(s) - 1 }
+
 static int
 replaced(const char *k, size_t n)
 {
-	static const char *const ours[] = { "stages", "stages_ts",
-		"max_stage", "skus_viewed", "skus_viewed_ts", "skus_carted",
-		"skus_carted_ts", "purchases" };
+	static const struct { const char *s; size_t n; } ours[] = {
+		OUR("stages"), OUR("stages_ts"), OUR("max_stage"),
+		OUR("skus_viewed"), OUR("skus_viewed_ts"), OUR("skus_carted"),
+		OUR("skus_carted_ts"), OUR("purchases") };
 	size_t i;
 
+	if (n == 0 || (*k != 's' && *k != 'm' && *k != 'p'))
+		return 0;
 	for (i = 0; i < sizeof ours / sizeof ours[0]; i++)
-		if (strlen(ours[i]) == n && memcmp(k, ours[i], n) == 0)
+		if (ours[i].n == n && memcmp(k, ours[i].s, n) == 0)
 			return 1;
 	return 0;
 }
