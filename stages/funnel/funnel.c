@@ -111,8 +111,6 @@ replaced(const char *k, size_t n)
 		OUR("skus_carted_ts"), OUR("purchases") };
 	size_t i;
 
-	if (n == 0 || (*k != 's' && *k != 'm' && *k != 'p'))
-		return 0;
 	for (i = 0; i < sizeof ours / sizeof ours[0]; i++)
 		if (ours[i].n == n && memcmp(k, ours[i].s, n) == 0)
 			return 1;
