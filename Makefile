@@ -10,7 +10,7 @@
 #   make install PREFIX=/usr/local [DESTDIR=...]
 
 CFLAGS   ?= -O2 -g
-override CFLAGS   += -std=c11 -Wall -Wextra -Werror -pipe
+override CFLAGS   += -std=c11 -Wall -Wextra -Werror -pipe -pthread
 override CPPFLAGS += -Iinclude -Istages/lib -D_POSIX_C_SOURCE=200809L \
 		     -D_DEFAULT_SOURCE -MMD -MP
 PKGS     := libarchive zlib msgpack libpcre2-8 libxxhash libisal libcrypto

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "hash.h"
@@ -17,6 +18,7 @@
 #include "mpc.h"
 #include "mpk.h"
 #include "prog.h"
+#include "readahead.h"
 #include "timeparse.h"
 #include "wbuf.h"
 
@@ -540,7 +542,7 @@ fd_of(const void *p, size_t n)
 }
 
 Test(mpc, depth_is_checked_without_recursion) {
-	char b[64];
+	char b[256];
 
 	memset(b, 0x91, 24);	/* 24 nested one-element arrays, then nil */
 	b[24] = (char)0xc0;
@@ -588,4 +590,179 @@ Test(mpk, recin_huge_counts_cost_only_their_bytes) {
 	cr_assert_eq(recin_next(&in, &o), 0);
 	close(in.in.fd);
 	recin_free(&in);
+}
+
+/* ---- reading a pipe ahead (readahead.h, through mpr) ---- */
+
+/* Record i: a str of a length that crosses every case: small, around
+ * RA_HEAD, and longer than a block. */
+static size_t
+ra_reclen(int i)
+{
+	if (i == 40)
+		return 3u << 20;
+	if (i % 97 == 5)
+		return RA_HEAD + 1000 + (size_t)i;
+	return (size_t)(i * 37 % 700);
+}
+
+static size_t
+ra_put(char *p, int i)
+{
+	size_t n = ra_reclen(i), h;
+
+	p[0] = (char)0xdb;
+	p[1] = (char)(n >> 24);
+	p[2] = (char)(n >> 16);
+	p[3] = (char)(n >> 8);
+	p[4] = (char)n;
+	h = 5;
+	memset(p + h, 'a' + i % 26, n);
+	return h + n;
+}
+
+#define RA_NREC	3000
+
+static char *
+ra_input(size_t *len)
+{
+	size_t cap = 0, n = 0;
+	char *b;
+	int i;
+
+	for (i = 0; i < RA_NREC; i++)
+		cap += 5 + ra_reclen(i);
+	cr_assert_not_null(b = malloc(cap));
+	for (i = 0; i < RA_NREC; i++)
+		n += ra_put(b + n, i);
+	*len = n;
+	return b;
+}
+
+/* A child writes b into a pipe in chunks of odd sizes, with pauses, so
+ * that reads return short blocks too; the read end is returned. */
+static int
+ra_writer(const char *b, size_t len, pid_t *pid)
+{
+	int fds[2];
+
+	cr_assert_eq(pipe(fds), 0);
+	cr_assert_geq(*pid = fork(), 0);
+	if (*pid == 0) {
+		size_t off = 0, k = 1;
+
+		close(fds[0]);
+		while (off < len) {
+			size_t n = (k * 7919) % 300000 + 1;
+
+			if (n > len - off)
+				n = len - off;
+			if (write_all(fds[1], b + off, n) != 0)
+				_exit(1);
+			off += n;
+			if (k++ % 50 == 0)
+				usleep(2000);
+		}
+		_exit(0);
+	}
+	close(fds[1]);
+	return fds[0];
+}
+
+static char *
+slurp_fd(int fd, size_t *len)
+{
+	size_t cap = 1 << 20, n = 0;
+	char *b = malloc(cap);
+	ssize_t k;
+
+	cr_assert_not_null(b);
+	lseek(fd, 0, SEEK_SET);
+	while ((k = read(fd, b + n, cap - n)) > 0)
+		if ((n += (size_t)k) == cap)
+			cr_assert_not_null(b = realloc(b, cap *= 2));
+	*len = n;
+	return b;
+}
+
+Test(readahead, records_of_a_pipe_whole_and_in_order_with_its_copy) {
+	size_t len, tlen, n;
+	char *in = ra_input(&len), *copy;
+	pid_t pid;
+	int fd = ra_writer(in, len, &pid), st, i = 0;
+	FILE *tf = tmpfile();
+	struct mpr r;
+	const char *rec;
+
+	cr_assert(ra_wanted(fd));
+	mpr_init(&r, fd, "pipe");
+	r.tee = fileno(tf);
+	n = 0;
+	while (mpr_next(&r, &rec, &tlen) > 0) {
+		cr_assert_eq(tlen, 5 + ra_reclen(i), "record %d", i);
+		cr_assert_eq(memcmp(rec, in + n, tlen), 0, "record %d", i);
+		n += tlen;
+		i++;
+	}
+	cr_assert_eq(i, RA_NREC);
+	cr_assert_eq(r.status, 0);
+	cr_assert_not_null(r.ra);	/* it was read ahead */
+	mpr_stop(&r);
+	cr_assert_eq(r.tee_err, 0);
+	copy = slurp_fd(fileno(tf), &tlen);
+	cr_assert_eq(tlen, len);
+	cr_assert_eq(memcmp(copy, in, len), 0);
+	mpr_free(&r);
+	close(fd);
+	waitpid(pid, &st, 0);
+	fclose(tf);
+	free(copy);
+	free(in);
+}
+
+/* Stopped part way, as sessionize stops to sort: the copy holds every
+ * byte taken from the pipe, and the pipe the rest, none lost. */
+Test(readahead, stopped_part_way_the_copy_and_the_pipe_hold_it_all) {
+	size_t len, tlen, rlen;
+	char *in = ra_input(&len), *copy, *rest;
+	pid_t pid;
+	int fd = ra_writer(in, len, &pid), st, i;
+	FILE *tf = tmpfile();
+	struct mpr r;
+	const char *rec;
+
+	mpr_init(&r, fd, "pipe");
+	r.tee = fileno(tf);
+	for (i = 0; i < 1000; i++)
+		cr_assert_eq(mpr_next(&r, &rec, &rlen), 1);
+	mpr_stop(&r);
+	mpr_free(&r);
+	copy = slurp_fd(fileno(tf), &tlen);
+	rest = slurp_fd(fd, &rlen);
+	cr_assert_eq(tlen + rlen, len);
+	cr_assert_eq(memcmp(copy, in, tlen), 0);
+	cr_assert_eq(memcmp(rest, in + tlen, rlen), 0);
+	close(fd);
+	waitpid(pid, &st, 0);
+	fclose(tf);
+	free(copy);
+	free(rest);
+	free(in);
+}
+
+/* A record cut by the end of a pipe is reported as cut. */
+Test(readahead, a_cut_record_at_the_end_of_a_pipe) {
+	char b[256];
+	size_t n = ra_put(b, 3) - 2, len;
+	pid_t pid;
+	int fd = ra_writer(b, n, &pid), st;
+	struct mpr r;
+	const char *rec;
+
+	mpr_init(&r, fd, "cut");
+	cr_assert_eq(mpr_next(&r, &rec, &len), -1);
+	cr_assert_eq(r.status, EX_DATAERR);
+	mpr_free(&r);
+	close(fd);
+	waitpid(pid, &st, 0);
 }

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "prog.h"
+#include "readahead.h"
 #include "wbuf.h"
 
 #define MPR_CHUNK	(1u << 20)
@@ -405,7 +406,7 @@ mpr_setup(struct mpr *r, int fd, const char *name, size_t cap)
 	r->name = name;
 	r->tee = r->then = -1;
 	r->cap = cap;
-	if ((r->buf = malloc(r->cap)) == NULL)
+	if ((r->buf = r->own = malloc(r->cap)) == NULL)
 		die(EX_OSERR, "out of memory");
 }
 
@@ -426,10 +427,88 @@ mpr_init_range(struct mpr *r, int fd, const char *name, uint64_t from,
 }
 
 void
+mpr_stop(struct mpr *r)
+{
+	int e;
+
+	if (r->ra == NULL)
+		return;
+	e = ra_stop(r->ra);
+	r->ra = NULL;
+	if (e != 0 && r->tee_err == 0)
+		r->tee_err = e;
+	r->off += r->pos;
+	r->buf = r->own;
+	r->pos = r->len = 0;
+	r->eof = 1;
+}
+
+void
 mpr_free(struct mpr *r)
 {
-	free(r->buf);
-	r->buf = NULL;
+	mpr_stop(r);
+	free(r->own);
+	r->buf = r->own = NULL;
+}
+
+static int
+too_long(struct mpr *r)
+{
+	warnx("%s: record %llu: longer than %u MiB at byte %llu", r->name,
+	    (unsigned long long)r->nrec + 1, MPR_MAX_RECORD >> 20,
+	    (unsigned long long)(r->off + r->len));
+	r->status = EX_DATAERR;
+	return -1;
+}
+
+/*
+ * The next block read ahead, after the unread end of the current one:
+ * in the block's free head, or for a longer end, in own.
+ */
+static int
+ra_more(struct mpr *r)
+{
+	size_t rem = r->len - r->pos;
+	ssize_t n;
+	char *p;
+
+	if (rem >= MPR_MAX_RECORD)
+		return too_long(r);
+	if ((n = ra_next(r->ra, &p)) < 0) {
+		warnx("%s: read error:", r->name);
+		r->status = EX_IOERR;
+		return -1;
+	}
+	if (n == 0) {
+		r->eof = 1;
+		return 0;
+	}
+	r->off += r->pos;
+	if (rem <= RA_HEAD) {
+		memcpy(p - rem, r->buf + r->pos, rem);
+		r->buf = p - rem;
+	} else {
+		if (r->buf == r->own)
+			memmove(r->own, r->own + r->pos, rem);
+		if (rem + (size_t)n > r->cap) {
+			char *q;
+
+			while (rem + (size_t)n > r->cap)
+				r->cap *= 2;
+			if ((q = realloc(r->own, r->cap)) == NULL)
+				die(EX_OSERR, "out of memory");
+			if (r->buf == r->own)
+				r->buf = q;
+			r->own = q;
+		}
+		if (r->buf != r->own)	/* the last block, still valid */
+			memcpy(r->own, r->buf + r->pos, rem);
+		memcpy(r->own + rem, p, (size_t)n);
+		r->buf = r->own;
+	}
+	r->pos = 0;
+	r->len = rem + (size_t)n;
+	return 1;
 }
 
 int
@@ -439,6 +518,14 @@ mpr_more(struct mpr *r)
 
 	if (r->eof)
 		return 0;
+	if (!r->ra_tried) {
+		r->ra_tried = 1;
+		if (!r->ranged && r->then < 0 && r->len == 0 &&
+		    ra_wanted(r->fd))
+			r->ra = ra_start(r->fd, r->tee);
+	}
+	if (r->ra != NULL)
+		return ra_more(r);
 	if (r->pos > 0) {
 		memmove(r->buf, r->buf + r->pos, r->len - r->pos);
 		r->off += r->pos;
@@ -446,16 +533,10 @@ mpr_more(struct mpr *r)
 		r->pos = 0;
 	}
 	if (r->len == r->cap) {
-		if (r->len >= MPR_MAX_RECORD) {
-			warnx("%s: record %llu: longer than %u MiB at byte %llu",
-			    r->name, (unsigned long long)r->nrec + 1,
-			    MPR_MAX_RECORD >> 20,
-			    (unsigned long long)(r->off + r->len));
-			r->status = EX_DATAERR;
-			return -1;
-		}
+		if (r->len >= MPR_MAX_RECORD)
+			return too_long(r);
 		r->cap *= 2;
-		if ((r->buf = realloc(r->buf, r->cap)) == NULL)
+		if ((r->buf = r->own = realloc(r->own, r->cap)) == NULL)
 			die(EX_OSERR, "out of memory");
 	}
 	if (r->ranged) {

@@ -481,6 +481,7 @@ static void
 close_input(struct sz *z, struct src *v)
 {
 	z->parts[v->i].end = v->in.off + v->in.pos;
+	mpr_stop(&v->in);	/* what was read ahead is in the copy */
 	if (z->stop && v->in.tee >= 0) {
 		if (v->in.tee_err) {
 			errno = v->in.tee_err;

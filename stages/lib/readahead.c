@@ -1,0 +1,261 @@
+/*
+ * readahead.c - a thread that reads a pipe ahead of its reader.
+ *
+ * Filled blocks wait in a queue, in the order read; blocks given back
+ * go on a stack and are filled again first, and a new block is made
+ * only when none is free. The reader holds at most two blocks: the one
+ * it reads and the one before, whose unread end it is copying; with a
+ * third the thread reads on meanwhile. More blocks are made only when
+ * the reader falls behind on an input of over RA_GROW_AFTER bytes: the
+ * stages of a nightly run read a few MiB each, and the page faults of
+ * a deep buffer (some 14 us each on a virtual machine that gives free
+ * memory back to its host) would cost them more than reading ahead
+ * gains.
+ */
+#include "readahead.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "wbuf.h"
+
+struct filled {
+	char		*b;
+	ssize_t		 len;		/* 0 at the end, -1 on an error */
+	int		 err;
+};
+
+struct ra {
+	int		 fd, tee, tee_err;
+	int		 stopfd[2];	/* written to stop the thread */
+	pthread_t	 thread;
+	pthread_mutex_t	 mu;
+	pthread_cond_t	 cv_filled, cv_freed;
+	char		*all[RA_DEPTH];	/* every block made, nall of them */
+	size_t		 nall;
+	unsigned long long bytes;	/* read so far */
+	char		*free[RA_DEPTH];	/* given back, nfree */
+	size_t		 nfree;
+	struct filled	 q[RA_DEPTH];	/* filled, from qhead, qlen */
+	size_t		 qhead, qlen;
+	char		*cur, *prev;	/* the reader's */
+	int		 stop;
+};
+
+#define SLOT	((size_t)RA_HEAD + RA_BLOCK)
+
+int
+ra_wanted(int fd)
+{
+	struct stat st;
+
+	return fstat(fd, &st) == 0 && (S_ISFIFO(st.st_mode) ||
+	    S_ISSOCK(st.st_mode));
+}
+
+/* Wait until fd has data (1) or the thread is to stop (0). */
+static int
+wait_input(struct ra *a, int timeout)
+{
+	struct pollfd p[2] = {
+		{ .fd = a->fd, .events = POLLIN },
+		{ .fd = a->stopfd[0], .events = POLLIN },
+	};
+
+	for (;;) {
+		int n = poll(p, 2, timeout);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return 1;	/* let read() report it */
+		if (p[1].revents)
+			return 0;
+		return n > 0 ? 1 : -1;	/* -1: nothing yet (timeout 0) */
+	}
+}
+
+/*
+ * Fill one block: block while it is empty, then go on only with data
+ * that is there already, so the reader never waits on a half-full block
+ * while the writer is slow. Returns bytes, 0 at the end, -1 with errno,
+ * or -2 when told to stop.
+ */
+static ssize_t
+fill(struct ra *a, char *p)
+{
+	size_t have = 0;
+
+	for (;;) {
+		ssize_t n;
+		int w = wait_input(a, have ? 0 : -1);
+
+		if (w == 0)
+			return -2;
+		if (w < 0)
+			return (ssize_t)have;
+		n = read(a->fd, p + have, RA_BLOCK - have);
+		if (n < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (n < 0)
+			return have ? (ssize_t)have : -1;
+		if (n == 0)
+			return (ssize_t)have;
+		if (a->tee >= 0 && a->tee_err == 0 &&
+		    write_all(a->tee, p + have, (size_t)n) != 0)
+			a->tee_err = errno ? errno : EIO;
+		have += (size_t)n;
+		if (RA_BLOCK - have < RA_HEAD)
+			return (ssize_t)have;
+	}
+}
+
+/* A block to fill: a free one, a new one, or NULL when told to stop. */
+static char *
+take_free(struct ra *a)
+{
+	char *b = NULL;
+
+	pthread_mutex_lock(&a->mu);
+	while (!a->stop && a->nfree == 0 && a->nall == (a->bytes <
+	    RA_GROW_AFTER ? RA_SHORT : RA_DEPTH))
+		pthread_cond_wait(&a->cv_freed, &a->mu);
+	if (!a->stop && a->nfree > 0)
+		b = a->free[--a->nfree];
+	else if (!a->stop && (b = malloc(SLOT)) != NULL)
+		a->all[a->nall++] = b;
+	else if (!a->stop)
+		b = (char *)-1;		/* out of memory */
+	pthread_mutex_unlock(&a->mu);
+	return b;
+}
+
+static void
+put_filled(struct ra *a, char *b, ssize_t n, int err)
+{
+	pthread_mutex_lock(&a->mu);
+	a->q[(a->qhead + a->qlen) % RA_DEPTH] = (struct filled){ b, n, err };
+	a->qlen++;
+	if (n > 0)
+		a->bytes += (unsigned long long)n;
+	pthread_cond_signal(&a->cv_filled);
+	pthread_mutex_unlock(&a->mu);
+}
+
+static void *
+ra_main(void *arg)
+{
+	struct ra *a = arg;
+
+	for (;;) {
+		char *b = take_free(a);
+		ssize_t n;
+
+		if (b == NULL)
+			break;
+		if (b == (char *)-1) {
+			put_filled(a, NULL, -1, ENOMEM);
+			break;
+		}
+		n = fill(a, b + RA_HEAD);
+		if (n == -2)
+			break;
+		put_filled(a, b, n, n < 0 ? errno : 0);
+		if (n <= 0)
+			break;
+	}
+	return NULL;
+}
+
+struct ra *
+ra_start(int fd, int tee)
+{
+	struct ra *a = calloc(1, sizeof *a);
+	sigset_t all, old;
+	int r;
+
+	if (a == NULL)
+		return NULL;
+	a->fd = fd;
+	a->tee = tee;
+	if (pipe(a->stopfd) != 0) {
+		free(a);
+		return NULL;
+	}
+	pthread_mutex_init(&a->mu, NULL);
+	pthread_cond_init(&a->cv_filled, NULL);
+	pthread_cond_init(&a->cv_freed, NULL);
+	/* Signals stay with the main thread. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	r = pthread_create(&a->thread, NULL, ra_main, a);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (r != 0) {
+		close(a->stopfd[0]);
+		close(a->stopfd[1]);
+		free(a);
+		return NULL;
+	}
+	return a;
+}
+
+ssize_t
+ra_next(struct ra *a, char **p)
+{
+	struct filled f;
+
+	pthread_mutex_lock(&a->mu);
+	if (a->prev != NULL) {
+		a->free[a->nfree++] = a->prev;
+		pthread_cond_signal(&a->cv_freed);
+	}
+	a->prev = a->cur;
+	a->cur = NULL;
+	while (a->qlen == 0)
+		pthread_cond_wait(&a->cv_filled, &a->mu);
+	f = a->q[a->qhead];
+	if (f.len > 0) {
+		a->qhead = (a->qhead + 1) % RA_DEPTH;
+		a->qlen--;
+		a->cur = f.b;
+		*p = f.b + RA_HEAD;
+	} else {
+		errno = f.err;	/* the end stays the end */
+		*p = NULL;
+	}
+	pthread_mutex_unlock(&a->mu);
+	return f.len;
+}
+
+int
+ra_stop(struct ra *a)
+{
+	size_t i;
+	int e;
+
+	if (a == NULL)
+		return 0;
+	pthread_mutex_lock(&a->mu);
+	a->stop = 1;
+	pthread_cond_signal(&a->cv_freed);
+	pthread_mutex_unlock(&a->mu);
+	if (write(a->stopfd[1], "", 1) < 0) {
+		/* A pipe of our own with room: cannot fail. */
+	}
+	pthread_join(a->thread, NULL);
+	e = a->tee_err;
+	close(a->stopfd[0]);
+	close(a->stopfd[1]);
+	pthread_mutex_destroy(&a->mu);
+	pthread_cond_destroy(&a->cv_filled);
+	pthread_cond_destroy(&a->cv_freed);
+	for (i = 0; i < a->nall; i++)
+		free(a->all[i]);
+	free(a);
+	return e;
+}
