@@ -46,6 +46,10 @@ buf_reserve(struct buf *b, size_t n)
 		die(EX_OSERR, "out of memory");
 }
 
+#define POOL_MAX	256		/* spare buffers */
+#define POOL_CAP	4096		/* the largest kept */
+#define SPARE_MAX	1024		/* spare sessions */
+
 struct sess {
 	int64_t		 start, last;
 	uint64_t	 camp;		/* campaign key of the first hit */
@@ -62,6 +66,8 @@ struct sess {
 	struct buf	 head;		/* encoded fixed fields */
 	uint32_t	 nhead;		/* key/value pairs in head */
 	struct buf	 pages;		/* encoded page entries */
+	struct sess	*next;		/* on the spare list */
+	char		 vbuf[24];	/* the vid, when it fits */
 };
 
 struct due {
@@ -98,6 +104,12 @@ struct sessions {
 	void			*sinkarg;
 	char			*rbuf;
 	size_t			 rcap;
+	/* Freed sessions and buffers kept for the next ones: a session's
+	 * allocations would otherwise be most of malloc's work. */
+	struct sess		*spare;
+	size_t			 nspare;
+	struct buf		 pool[POOL_MAX];
+	size_t			 npool;
 };
 
 static void *
@@ -156,17 +168,45 @@ sess_rec_key(const void *r)
 	return (uint64_t)((const struct sess_rec *)r)->start ^ (1ull << 63);
 }
 
+/* Keep a buffer for reuse, or free it; b is left empty. */
+static void
+buf_put(struct sessions *S, struct buf *b)
+{
+	if (b->p != NULL && b->cap <= POOL_CAP && S->npool < POOL_MAX) {
+		b->len = 0;
+		S->pool[S->npool++] = *b;
+	} else {
+		free(b->p);
+	}
+	memset(b, 0, sizeof *b);
+}
+
+static void
+buf_get(struct sessions *S, struct buf *b)
+{
+	if (S->npool > 0)
+		*b = S->pool[--S->npool];
+	else
+		memset(b, 0, sizeof *b);
+}
+
 static void
 unref(struct sessions *S, struct sess *s)
 {
 	if (--s->refs > 0)
 		return;
-	free(s->vid);
-	free(s->uid.p);
-	free(s->head.p);
-	free(s->pages.p);
-	free(s);
-	(void)S;
+	if (s->vid != s->vbuf)
+		free(s->vid);
+	buf_put(S, &s->uid);
+	buf_put(S, &s->head);
+	buf_put(S, &s->pages);
+	if (S->nspare < SPARE_MAX) {
+		s->next = S->spare;
+		S->spare = s;
+		S->nspare++;
+	} else {
+		free(s);
+	}
 }
 
 /* ---- the vid table: linear probing, backward-shift deletion ---- */
@@ -511,10 +551,8 @@ close_sess(struct sessions *S, struct sess *s)
 		heap_push(S, r);
 	}
 	S->count++;
-	free(s->head.p);
-	free(s->pages.p);
-	s->head.p = s->pages.p = NULL;
-	s->head.cap = s->pages.cap = 0;
+	buf_put(S, &s->head);
+	buf_put(S, &s->pages);
 	unref(S, s);	/* the table's reference */
 }
 
@@ -522,18 +560,29 @@ static struct sess *
 open_sess(struct sessions *S, const struct chit *h, uint64_t vh,
     uint64_t camp, uint32_t seq)
 {
-	struct sess *s = xcalloc(1, sizeof *s);
 	struct span vid = chit_field(h, C_VID), path = chit_field(h, C_PATH);
 	struct span q = chit_field(h, C_QUERY), ref = chit_field(h, C_REF);
 	struct traffic t;
+	struct sess *s;
 	const char *dev;
 	size_t j;
 
+	if ((s = S->spare) != NULL) {
+		S->spare = s->next;
+		S->nspare--;
+		memset(s, 0, sizeof *s);
+	} else {
+		s = xcalloc(1, sizeof *s);
+	}
+	buf_get(S, &s->head);
+	buf_get(S, &s->pages);
 	s->start = s->last = h->ts;
 	s->camp = camp;
 	s->vh = vh;
 	s->seq = seq;
-	if ((s->vid = malloc(vid.len ? vid.len : 1)) == NULL)
+	if (vid.len <= sizeof s->vbuf)
+		s->vid = s->vbuf;
+	else if ((s->vid = malloc(vid.len)) == NULL)
 		die(EX_OSERR, "out of memory");
 	memcpy(s->vid, vid.p, vid.len);
 	s->vidlen = vid.len;
@@ -565,7 +614,7 @@ open_sess(struct sessions *S, const struct chit *h, uint64_t vh,
 		S->cur = s;
 	else
 		opened_push(S, s);
-	S->bytes += s->vidlen + s->head.cap;
+	S->bytes += s->vidlen + s->head.cap + s->pages.cap;
 	return s;
 }
 
@@ -709,5 +758,13 @@ sessions_free(struct sessions *S)
 	free(S->heap);
 	free(S->scratch);
 	free(S->rbuf);
+	while (S->spare != NULL) {
+		struct sess *s = S->spare;
+
+		S->spare = s->next;
+		free(s);
+	}
+	while (S->npool > 0)
+		free(S->pool[--S->npool].p);
 	free(S);
 }
