@@ -78,6 +78,18 @@ mpc_int(struct mpc *c, int64_t *v)
 		c->p = p + 1;
 		return 0;
 	}
+	/* uint 8, 16, 32: statuses, sizes, counts, amounts in cents. */
+	if (c->end - p >= 5 && (*p == 0xcc || *p == 0xcd || *p == 0xce)) {
+		int n = 1 << (*p - 0xcc);
+		uint64_t u = 0;
+		int i;
+
+		for (i = 1; i <= n; i++)
+			u = u << 8 | p[i];
+		*v = (int64_t)u;
+		c->p = p + 1 + n;
+		return 0;
+	}
 	if (c->end - p >= 9 && *p == 0xcf && p[1] < 0x80) {
 		uint64_t u = 0;
 		int i;
