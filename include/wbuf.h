@@ -25,6 +25,13 @@ struct wbuf {
 	/* Set when writing to a temporary file that wbuf_close renames. */
 	char	*tmppath, *path;	/* owned */
 	int	 ownfd;		/* fd opened here: close it (not atomic) */
+	/* wbuf_splice: full buffers are given to the pipe, not copied. */
+	int	 splice;
+	char	*spare;		/* the other buffer; in the pipe till the
+				   next full one is */
+	char	*mapped[2];	/* both, unmapped at close */
+	size_t	 mapcap;	/* their size */
+	size_t	 page;
 };
 
 /*
@@ -54,6 +61,30 @@ void	wbuf_init_cap(struct wbuf *, int fd, size_t cap);
 int	wbuf_open_atomic(struct wbuf *, const char *path);
 
 void	wbuf_flush(struct wbuf *);
+
+/*
+ * When fd is a pipe no larger than the buffer, a buffer flushed full (to
+ * within a page: every page of it used) is handed to the pipe with
+ * vmsplice(2) instead of copied into it, and writing goes on in a second
+ * buffer. Such a buffer has as many pages as the pipe has slots, so once
+ * all of it is in the pipe, every page handed over before it has been
+ * read: the other buffer is free again. Other flushes are copied as
+ * ever. If the pipe grows beyond the buffer (its reader resized it),
+ * splicing stops for good. stage_output() calls it; a no-op for anything
+ * but a pipe. Saves the kernel a copy and a page per 4 KiB written.
+ */
+void	wbuf_splice(struct wbuf *);
+
+/* The free room at the end of the buffer (flushing a full one first):
+ * write up to *room bytes there, then wbuf_commit_n(). */
+char	*wbuf_room(struct wbuf *, size_t *room);
+
+static inline void
+wbuf_commit_n(struct wbuf *w, size_t n)
+{
+	w->len += n;
+	w->total += n;
+}
 
 /*
  * Flush, and for an atomic file commit (keep != 0) or discard it. Frees

@@ -2,6 +2,7 @@
  * lib_test.c - unit tests of stages/lib: time parsing, JSON, hashing,
  * output buffers and atomic files, MessagePack encoders, hit records.
  */
+#define _GNU_SOURCE	/* F_SETPIPE_SZ */
 #include <criterion/criterion.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -765,4 +766,128 @@ Test(readahead, a_cut_record_at_the_end_of_a_pipe) {
 	mpr_free(&r);
 	close(fd);
 	waitpid(pid, &st, 0);
+}
+
+/* ---- a full output buffer handed to a pipe (wbuf_splice) ---- */
+
+static unsigned char
+spl_byte(size_t i)
+{
+	return (unsigned char)((i >> 12) * 131 + i * 7);
+}
+
+/* A child writes nblocks buffers' worth through wbuf_room, spliced;
+ * the read end is returned. */
+static int
+spl_writer(size_t cap, size_t total, pid_t *pid, int *spliced)
+{
+	int fds[2], ok[2];
+
+	cr_assert_eq(pipe(fds), 0);
+	cr_assert_eq(pipe(ok), 0);
+	cr_assert_geq(*pid = fork(), 0);
+	if (*pid == 0) {
+		struct wbuf w;
+		size_t off = 0, room, i;
+		char c;
+
+		close(fds[0]);
+		close(ok[0]);
+		wbuf_init_cap(&w, fds[1], cap);
+		wbuf_splice(&w);
+		c = (char)w.splice;
+		if (write(ok[1], &c, 1) != 1)
+			_exit(2);
+		while (off < total) {
+			char *p = wbuf_room(&w, &room);
+
+			if (room > total - off)
+				room = total - off;
+			for (i = 0; i < room; i++)
+				p[i] = (char)spl_byte(off + i);
+			wbuf_commit_n(&w, room);
+			off += room;
+		}
+		_exit(wbuf_close(&w, 1) != 0);
+	}
+	close(fds[1]);
+	close(ok[1]);
+	cr_assert_eq(read(ok[0], spliced, 1), 1);
+	close(ok[0]);
+	return fds[0];
+}
+
+static void
+spl_check(int fd, size_t total, int grow_after)
+{
+	size_t off = 0, i;
+	char b[7000];
+	ssize_t n;
+
+	while ((n = read(fd, b, sizeof b)) > 0) {
+		for (i = 0; i < (size_t)n; i++)
+			cr_assert_eq((unsigned char)b[i], spl_byte(off + i),
+			    "byte %zu", off + i);
+		off += (size_t)n;
+		if (grow_after && off >= (size_t)grow_after &&
+		    off - (size_t)n < (size_t)grow_after) {
+			/* The writer has filled the pipe: grow it, so that a
+			 * splice could finish before the pages before it
+			 * were read; then give it time to write on. */
+			usleep(100000);
+			cr_assert_geq(fcntl(fd, F_SETPIPE_SZ, 1 << 20), 0);
+			usleep(200000);
+		}
+		if (off % (256 << 10) < sizeof b)
+			usleep(1000);	/* a slow reader */
+	}
+	cr_assert_eq(off, total);
+}
+
+Test(wbuf, spliced_buffers_reach_a_slow_reader_unchanged) {
+	size_t total = (size_t)9 * WBUF_SIZE + 12345;
+	pid_t pid;
+	int spliced = 0, st;
+	int fd = spl_writer(WBUF_SIZE, total, &pid, &spliced);
+
+	cr_assert(spliced, "a pipe is spliced to");
+	spl_check(fd, total, 0);
+	close(fd);
+	cr_assert_eq(waitpid(pid, &st, 0), pid);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+}
+
+/* A reader that grows the pipe past the buffer (a 256 KiB buffer and a
+ * pipe grown from 64 KiB to 1 MiB, which needs no privilege): the writer
+ * sees it after its splice and copies from then on; no page is written
+ * while the pipe still holds it. */
+Test(wbuf, a_pipe_grown_by_its_reader_stops_the_splicing) {
+	size_t cap = 256 << 10, total = 24 * cap;
+	pid_t pid;
+	int spliced = 0, st;
+	int fd = spl_writer(cap, total, &pid, &spliced);
+
+	cr_assert(spliced, "a pipe of 64 KiB is spliced to");
+	spl_check(fd, total, (int)(3 * cap));
+	close(fd);
+	cr_assert_eq(waitpid(pid, &st, 0), pid);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+}
+
+Test(wbuf, a_file_is_written_as_ever) {
+	struct wbuf w;
+	FILE *f = tmpfile();
+	size_t room;
+	char *p;
+
+	wbuf_init(&w, fileno(f));
+	wbuf_splice(&w);
+	cr_assert_eq(w.splice, 0);
+	p = wbuf_room(&w, &room);
+	cr_assert_eq(room, WBUF_SIZE);
+	memcpy(p, "abc", 3);
+	wbuf_commit_n(&w, 3);
+	cr_assert_eq(wbuf_close(&w, 1), 0);
+	cr_assert_eq(lseek(fileno(f), 0, SEEK_END), 3);
+	fclose(f);
 }

@@ -120,8 +120,18 @@ copy_text(struct dc *d, struct rd *r, const char *name, const char *chain,
 			wbuf_putc(d->out, (unsigned char)*c < 0x20 ? '?' : *c);
 		wbuf_putc(d->out, '\n');
 	}
-	while (!d->bomb && (n = rd_read(r, d->buf, CHUNK)) > 0) {
-		uint64_t in = d->top->offset(d->top);
+	for (;;) {
+		uint64_t in;
+		size_t room = CHUNK;
+		char *p = d->buf;
+
+		/* Straight into the output's buffer, which fills whole and
+		 * goes to a pipe without a copy (wbuf_splice). */
+		if (!d->o->list)
+			p = wbuf_room(d->out, &room);
+		if (d->bomb || (n = rd_read(r, p, room)) <= 0)
+			break;
+		in = d->top->offset(d->top);
 
 		/* Against the bytes read so far, so that a bomb stops
 		 * before it has filled the disk; 64 KiB read counts at
@@ -140,9 +150,9 @@ copy_text(struct dc *d, struct rd *r, const char *name, const char *chain,
 			n = 0;
 			break;
 		}
-		last = d->buf[n - 1];
+		last = p[n - 1];
 		if (!d->o->list)
-			wbuf_write(d->out, d->buf, (size_t)n);
+			wbuf_commit_n(d->out, (size_t)n);
 		d->bytes_out += (uint64_t)n;
 		progress_tick(&d->prog, d->bytes_out, d->ninputs, &d->ticks);
 	}

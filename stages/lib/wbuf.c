@@ -1,7 +1,7 @@
 /*
  * wbuf.c - buffered output on a file descriptor, atomic output files.
  */
-#define _GNU_SOURCE	/* F_SETPIPE_SZ */
+#define _GNU_SOURCE	/* F_SETPIPE_SZ, vmsplice */
 #include "wbuf.h"
 #include "prog.h"
 
@@ -9,7 +9,9 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 int
@@ -86,10 +88,88 @@ wbuf_open_atomic(struct wbuf *w, const char *path)
 }
 
 void
+wbuf_splice(struct wbuf *w)
+{
+	struct stat st;
+	long page = sysconf(_SC_PAGESIZE);
+	int sz, i;
+
+	if (w->splice || page <= 0 || w->cap % (size_t)page ||
+	    fstat(w->fd, &st) != 0 || !S_ISFIFO(st.st_mode) ||
+	    (sz = fcntl(w->fd, F_GETPIPE_SZ)) <= 0 || (size_t)sz > w->cap)
+		return;
+	w->mapcap = w->cap;
+	for (i = 0; i < 2; i++) {
+		w->mapped[i] = mmap(NULL, w->mapcap, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (w->mapped[i] == MAP_FAILED) {
+			w->mapped[i] = NULL;
+			return;		/* copying works as well */
+		}
+	}
+	memcpy(w->mapped[0], w->buf, w->len);
+	free(w->buf);
+	w->buf = w->mapped[0];
+	w->spare = w->mapped[1];
+	w->page = (size_t)page;
+	w->splice = 1;
+}
+
+/* Back to copying, in a buffer of our own: the mapped ones may still be
+ * in the pipe, and stay mapped (unchanged) until close. */
+static void
+splice_off(struct wbuf *w)
+{
+	char *b = malloc(w->cap);
+
+	if (b == NULL)
+		die(EX_OSERR, "out of memory");
+	memcpy(b, w->buf, w->len);
+	w->buf = b;
+	w->spare = NULL;
+	w->splice = 0;
+}
+
+static int
+splice_full(struct wbuf *w)
+{
+	struct iovec iov = { w->buf, w->len };
+	char *t;
+	int sz;
+
+	while (iov.iov_len > 0) {
+		ssize_t k = vmsplice(w->fd, &iov, 1, 0);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0)
+			return -1;
+		iov.iov_base = (char *)iov.iov_base + k;
+		iov.iov_len -= (size_t)k;
+	}
+	w->len = 0;
+	/* Asked after the splice: a pipe grown while it ran shows here. */
+	if ((sz = fcntl(w->fd, F_GETPIPE_SZ)) <= 0 || (size_t)sz > w->cap) {
+		splice_off(w);
+		return 0;
+	}
+	t = w->buf;
+	w->buf = w->spare;
+	w->spare = t;
+	return 0;
+}
+
+void
 wbuf_flush(struct wbuf *w)
 {
 	if (w->len == 0)
 		return;
+	if (w->splice && w->len > w->cap - w->page && w->err == 0) {
+		if (splice_full(w) != 0)
+			w->err = errno;
+		w->len = 0;
+		return;
+	}
 	if (w->err == 0 && write_all(w->fd, w->buf, w->len) != 0)
 		w->err = errno;
 	w->len = 0;
@@ -111,10 +191,21 @@ wbuf_write_slow(struct wbuf *w, const void *p, size_t n)
 }
 
 char *
+wbuf_room(struct wbuf *w, size_t *room)
+{
+	if (w->len == w->cap)
+		wbuf_flush(w);
+	*room = w->cap - w->len;
+	return w->buf + w->len;
+}
+
+char *
 wbuf_reserve_slow(struct wbuf *w, size_t n)
 {
 	wbuf_flush(w);
 	if (n > w->cap) {
+		if (w->splice)
+			splice_off(w);
 		w->cap = n;
 		if ((w->buf = realloc(w->buf, w->cap)) == NULL)
 			die(EX_OSERR, "out of memory");
@@ -153,7 +244,7 @@ sync_dir(const char *path)
 int
 wbuf_close(struct wbuf *w, int keep)
 {
-	int err;
+	int err, i;
 
 	wbuf_flush(w);
 	err = w->err;
@@ -175,8 +266,13 @@ wbuf_close(struct wbuf *w, int keep)
 		err = errno;
 	}
 	w->ownfd = 0;
-	free(w->buf);
-	w->buf = NULL;
+	if (w->buf != w->mapped[0] && w->buf != w->mapped[1])
+		free(w->buf);
+	for (i = 0; i < 2; i++)
+		if (w->mapped[i] != NULL)
+			munmap(w->mapped[i], w->mapcap);
+	w->buf = w->spare = w->mapped[0] = w->mapped[1] = NULL;
+	w->splice = 0;
 	w->tmppath = w->path = NULL;
 	return err;
 }
@@ -205,8 +301,10 @@ stage_output(struct wbuf *w, const char *path)
 {
 	if (wbuf_open_atomic(w, path) != 0)
 		die(EX_IOERR, "cannot create '%s':", path);
-	if (w->tmppath == NULL)
+	if (w->tmppath == NULL) {
 		pipe_grow(w->fd);
+		wbuf_splice(w);
+	}
 }
 
 int
