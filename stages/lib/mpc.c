@@ -126,6 +126,22 @@ mpc_skip(struct mpc *c)
 				left = left - 1 + (t & 0x0f);
 				continue;
 			}
+			if ((t & 0xf0) == 0x80) {
+				c->p++;
+				left = left - 1 + 2 * (t & 0x0f);
+				continue;
+			}
+			if (t == 0xc0 || t == 0xc2 || t == 0xc3) {
+				c->p++;
+				left--;
+				continue;
+			}
+			if (t == 0xcc || t == 0xcd || t == 0xce) {
+				NEED(c, 1 + (1 << (t - 0xcc)));
+				c->p += 1 + (1 << (t - 0xcc));
+				left--;
+				continue;
+			}
 			if (t == 0xd9) {
 				NEED(c, 2);
 				NEED(c, 2 + c->p[1]);
