@@ -19,9 +19,7 @@
 
 #define RA_HEAD		(64u << 10)	/* room before each block's data */
 #define RA_BLOCK	(512u << 10)	/* data per block */
-#ifndef RA_DEPTH
 #define RA_DEPTH	32		/* blocks at most */
-#endif
 /* Memory first touched costs page faults: more than the three blocks
  * that keep reader and thread apart only once the input proved long. */
 #define RA_SHORT	3

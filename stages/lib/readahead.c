@@ -2,15 +2,14 @@
  * readahead.c - a thread that reads a pipe ahead of its reader.
  *
  * Filled blocks wait in a queue, in the order read; blocks given back
- * go on a stack and are filled again first, and a new block is made
- * only when none is free. The reader holds at most two blocks: the one
- * it reads and the one before, whose unread end it is copying; with a
- * third the thread reads on meanwhile. More blocks are made only when
- * the reader falls behind on an input of over RA_GROW_AFTER bytes: the
- * stages of a nightly run read a few MiB each, and the page faults of
- * a deep buffer (some 14 us each on a virtual machine that gives free
- * memory back to its host) would cost them more than reading ahead
- * gains.
+ * go on a stack and are filled again first. The reader holds at most
+ * two blocks: the one it reads and the one before, whose unread end it
+ * is copying; with a third the thread reads on meanwhile. Those three
+ * are made at the start. More are made only when the reader falls
+ * behind on an input of over RA_GROW_AFTER bytes: the stages of a
+ * nightly run read a few MiB each, and the page faults of a deep buffer
+ * (some 14 us each on a virtual machine that gives free memory back to
+ * its host) would cost them more than reading ahead gains.
  */
 #include "readahead.h"
 
@@ -115,22 +114,27 @@ fill(struct ra *a, char *p)
 	}
 }
 
-/* A block to fill: a free one, a new one, or NULL when told to stop. */
+/*
+ * A block to fill: a free one, else a new one while the buffer may
+ * grow (and malloc gives one: if not, the blocks there are do), else
+ * the next one given back; NULL when told to stop.
+ */
 static char *
 take_free(struct ra *a)
 {
 	char *b = NULL;
 
 	pthread_mutex_lock(&a->mu);
-	while (!a->stop && a->nfree == 0 && a->nall == (a->bytes <
-	    RA_GROW_AFTER ? RA_SHORT : RA_DEPTH))
+	while (!a->stop && a->nfree == 0) {
+		if (a->nall < RA_DEPTH && a->bytes >= RA_GROW_AFTER &&
+		    (b = malloc(SLOT)) != NULL) {
+			a->all[a->nall++] = b;
+			break;
+		}
 		pthread_cond_wait(&a->cv_freed, &a->mu);
-	if (!a->stop && a->nfree > 0)
+	}
+	if (b == NULL && !a->stop)
 		b = a->free[--a->nfree];
-	else if (!a->stop && (b = malloc(SLOT)) != NULL)
-		a->all[a->nall++] = b;
-	else if (!a->stop)
-		b = (char *)-1;		/* out of memory */
 	pthread_mutex_unlock(&a->mu);
 	return b;
 }
@@ -158,10 +162,6 @@ ra_main(void *arg)
 
 		if (b == NULL)
 			break;
-		if (b == (char *)-1) {
-			put_filled(a, NULL, -1, ENOMEM);
-			break;
-		}
 		n = fill(a, b + RA_HEAD);
 		if (n == -2)
 			break;
@@ -183,10 +183,15 @@ ra_start(int fd, int tee)
 		return NULL;
 	a->fd = fd;
 	a->tee = tee;
-	if (pipe(a->stopfd) != 0) {
-		free(a);
-		return NULL;
+	/* The blocks a reader that keeps up needs, made now: the thread
+	 * never fails for memory. */
+	for (a->nall = 0; a->nall < RA_SHORT; a->nall++) {
+		if ((a->all[a->nall] = malloc(SLOT)) == NULL)
+			goto fail;
+		a->free[a->nfree++] = a->all[a->nall];
 	}
+	if (pipe(a->stopfd) != 0)
+		goto fail;
 	pthread_mutex_init(&a->mu, NULL);
 	pthread_cond_init(&a->cv_filled, NULL);
 	pthread_cond_init(&a->cv_freed, NULL);
@@ -195,13 +200,18 @@ ra_start(int fd, int tee)
 	pthread_sigmask(SIG_SETMASK, &all, &old);
 	r = pthread_create(&a->thread, NULL, ra_main, a);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (r != 0) {
-		close(a->stopfd[0]);
-		close(a->stopfd[1]);
-		free(a);
-		return NULL;
-	}
-	return a;
+	if (r == 0)
+		return a;
+	close(a->stopfd[0]);
+	close(a->stopfd[1]);
+	pthread_mutex_destroy(&a->mu);
+	pthread_cond_destroy(&a->cv_filled);
+	pthread_cond_destroy(&a->cv_freed);
+fail:
+	while (a->nall > 0)
+		free(a->all[--a->nall]);
+	free(a);
+	return NULL;
 }
 
 ssize_t
