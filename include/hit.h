@@ -20,6 +20,7 @@ struct span {
 
 enum hit_kind { HIT_PAGE, HIT_ASSET, HIT_BOT };
 
+/* hb_build (parse) sets every field by name: a new one is set there too. */
 struct hit {
 	int64_t		 ts;		/* ms since the epoch, UTC */
 	struct span	 vid;		/* cookie, or "h:" + FNV-1a hex */

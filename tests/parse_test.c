@@ -36,6 +36,7 @@ setup(void)
 	    sizeof e);
 	cr_assert_not_null(bots, "%s", e);
 	memset(&HO, 0, sizeof HO);
+	HO.keep_bots = HO.keep_assets = 1;	/* built in full */
 	hb_init(&B, &HO, bots);
 }
 
@@ -174,6 +175,38 @@ Test(format, vid_and_uid_fields_are_configurable) {
 	cr_assert_eq(lf_match(&F, line, strlen(s), &X, &why, &col), 0);
 	cr_assert_eq(hb_build(&B, &F, &X, strlen(s), &H, err, sizeof err), 0);
 	EQ(H.vid, "alice");
+}
+
+/* The fields struct is reused from line to line: a field the next line
+ * lacks is absent, not the last line's; a new format starts clean. */
+Test(format, fields_reused_across_lines_and_formats) {
+	const char *why;
+	size_t col;
+	const char *full = "1.2.3.4 - - [10/Oct/2024:13:55:36 +0000] \"GET / "
+	    "HTTP/1.1\" 200 5 \"https://r.example/\" \"UA/1 (x)\"";
+	const char *common = "1.2.3.4 - - [10/Oct/2024:13:55:36 +0000] \"GET / "
+	    "HTTP/1.1\" 200 5";
+	const char *nginx = "1.2.3.4 - [10/Oct/2024:13:55:36 +0000] 200";
+
+	cr_assert_eq(lf_compile(&F, "combined", &lo, err, sizeof err), 0);
+	cr_assert_eq(lf_match(&F, full, strlen(full), &X, &why, &col), 0);
+	cr_assert_not_null(X.f[F_UA].p);
+	cr_assert_eq(lf_match(&F, common, strlen(common), &X, &why, &col), 0);
+	cr_assert(X.partial);
+	cr_assert_null(X.f[F_UA].p);
+	cr_assert_null(X.f[F_REFERER].p);
+	cr_assert_eq(X.f[F_UA].n, 0);
+	cr_assert_eq(lf_match(&F, full, strlen(full), &X, &why, &col), 0);
+	cr_assert_not(X.partial);
+	lf_free(&F);
+	/* Same struct address, another format without a request. */
+	cr_assert_eq(lf_compile(&F, "$remote_addr $remote_user [$time_local] "
+	    "$status", &lo, err, sizeof err), 0);
+	cr_assert_eq(lf_match(&F, nginx, strlen(nginx), &X, &why, &col), 0,
+	    "%s", why);
+	cr_assert_null(X.f[F_REQUEST].p);
+	cr_assert_null(X.f[F_UA].p);
+	cr_assert_not_null(X.f[F_STATUS].p);
 }
 
 Test(format, vid_from_a_cookie_header) {
@@ -506,6 +539,34 @@ Test(kind, bots_before_assets_and_no_agent_no_bot) {
 	cr_assert_eq(BUILD("common", "1.2.3.4 - - [10/Oct/2024:13:55:36 +0000] "
 	    "\"GET / HTTP/1.1\" 200 43"), 0);
 	cr_assert_eq(H.kind, HIT_PAGE);
+}
+
+/* Dropped kinds stop at their kind; a line that is bad further on is
+ * still a reject, and a kept kind is built in full. */
+Test(kind, dropped_kinds_built_only_to_their_kind) {
+	HO.keep_bots = HO.keep_assets = 0;
+	cr_assert_eq(BUILD("combined", "1.2.3.4 - - [10/Oct/2024:13:55:36 +0000] "
+	    "\"GET / HTTP/1.1\" 200 43 \"https://a.example/\" \"curl/8.0\""), 0);
+	cr_assert_eq(H.kind, HIT_BOT);
+	cr_assert_eq(H.status, 200);
+	cr_assert_null(H.vid.p);
+	cr_assert_null(H.referrer.p);
+	cr_assert_eq(BUILD("combined", "1.2.3.4 - - [10/Oct/2024:13:55:36 +0000] "
+	    "\"GET /a.css HTTP/1.1\" 200 43 \"-\" \"x (y)\""), 0);
+	cr_assert_eq(H.kind, HIT_ASSET);
+	cr_assert_null(H.vid.p);
+	cr_assert_eq(BUILD("combined", "1.2.3.4 - - [10/Oct/2024:13:55:36 +0000] "
+	    "\"GET / HTTP/1.1\" 2x0 43 \"-\" \"curl/8.0\""), -1);
+	cr_assert_eq(BUILD("combined", "1.2.3.4 - - [10/Oct/2024:13:55:36 +0000] "
+	    "\"GET / HTTP/1.1\" 200 43 \"https://a.example/\" \"x (y)\""), 0);
+	cr_assert_eq(H.kind, HIT_PAGE);
+	cr_assert_eq(H.vid.len, 18);
+	cr_assert_eq(H.referrer.len, 18);
+	HO.keep_bots = 1;
+	cr_assert_eq(BUILD("combined", "1.2.3.4 - - [10/Oct/2024:13:55:36 +0000] "
+	    "\"GET / HTTP/1.1\" 200 43 \"-\" \"curl/8.0\""), 0);
+	cr_assert_eq(H.kind, HIT_BOT);
+	cr_assert_eq(H.vid.len, 18);
 }
 
 Test(kind, private_addresses) {

@@ -18,6 +18,9 @@ struct hb_opts {
 	int		  anonymize_ip;	/* IPv4 to /24, IPv6 to /48 */
 	const char	**pixels;	/* paths that are pages, not assets */
 	size_t		  npixels;
+	/* Kinds written out; a hit of another kind is built only as far
+	 * as its kind (no vid, referrer or address). */
+	int		  keep_bots, keep_assets;
 };
 
 struct hb {
@@ -36,7 +39,8 @@ void	hb_free(struct hb *);
 /*
  * Fill h from the fields of line (of length linelen) matched by f.
  * Strings in h point into the line or into b's scratch space: valid until
- * the next call. Returns 0, or -1 with a message in err.
+ * the next call. Returns 0, or -1 with a message in err. A hit of a kind
+ * not kept has its time, status, bytes, request, agent and kind only.
  */
 int	hb_build(struct hb *, const struct lf *, const struct lf_fields *,
 	    size_t linelen, struct hit *h, char *err, size_t errlen);

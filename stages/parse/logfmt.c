@@ -12,6 +12,8 @@
 
 #include "prog.h"
 
+/* Compiles so far: each text format gets its own id (lf_match). */
+static uint64_t lf_ids;
 
 static const struct preset {
 	const char *name, *text;
@@ -176,6 +178,7 @@ finish(struct lf *f, struct builder *b, const struct lf_opts *o, char *err,
 	f->nitems = b->n;
 	f->text = b->text;
 	f->have = 0;
+	f->id = ++lf_ids;
 	for (i = 0; i < b->n; i++) {
 		struct lf_item *it = &b->items[i];
 

@@ -71,6 +71,7 @@ struct lf {
 	char		*text;		/* owned: storage for literals */
 	char		 sep;		/* W3C field separator */
 	uint32_t	 have;		/* bit (1 << field) for fields present */
+	uint64_t	 id;		/* this compile's, unique: see lf_match */
 	char		 vid_cookie[64];	/* cookie name to take from
 						 * F_COOKIE, "" if none */
 	char		 uid_cookie[64];
@@ -99,6 +100,7 @@ struct lf_fields {
 	struct lf_slice	 f[NFIELDS];
 	int		 partial;	/* the line ended before the format */
 	size_t		 consumed;	/* bytes matched by the format */
+	uint64_t	 fmt;		/* id of the format that filled it */
 };
 
 /*
@@ -120,7 +122,10 @@ const char	*lf_field_name(int field);
 
 /*
  * Split line by the format into fields. Returns 0, or -1 with *why (a
- * static message) and *col (0-based byte offset of the problem).
+ * static message) and *col (0-based byte offset of the problem). out
+ * starts zeroed (= { 0 }) or holds an earlier call's result: a text
+ * format matched again into the same out clears only its own fields,
+ * not the whole struct, which on every line cost a twentieth of parse.
  */
 int	lf_match(const struct lf *, const char *line, size_t len,
 	    struct lf_fields *, const char **why, size_t *col);

@@ -89,8 +89,8 @@ main(int argc, char *argv[])
 		case O_UID: o.lf.uid_field = optarg; break;
 		case O_CONSENT: o.lf.consent_field = optarg; break;
 		case O_JSONKEY: strv_push(&o.lf.json_map, &o.lf.njson_map, optarg); break;
-		case O_KEEPBOTS: o.keep_bots = 1; break;
-		case O_KEEPASSETS: o.keep_assets = 1; break;
+		case O_KEEPBOTS: o.hb.keep_bots = 1; break;
+		case O_KEEPASSETS: o.hb.keep_assets = 1; break;
 		case O_PIXEL: strv_push(&o.hb.pixels, &o.hb.npixels, optarg); break;
 		case O_ANON: o.hb.anonymize_ip = 1; break;
 		case O_BOTS: o.bots_path = optarg; break;

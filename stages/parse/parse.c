@@ -26,6 +26,7 @@
 struct parser {
 	const struct parse_opts	*o;
 	struct lf		 fmt;
+	struct lf_fields	 x;		/* the line's fields, kept */
 	int			 fmt_ready;	/* compiled (auto: seen a line) */
 	int			 auto_fmt;
 	struct hb		 hb;
@@ -83,7 +84,7 @@ parse_guess_format(const char *line, size_t len, const struct lf_opts *lo)
 	 * referrer and agent are absent), so common is never guessed. */
 	static const char *const order[] = { "combined_vid", "combined",
 	    "vcombined", NULL };
-	struct lf_fields x;
+	struct lf_fields x = { 0 };
 	struct lf f;
 	char err[256];
 	const char *why;
@@ -134,7 +135,7 @@ static void
 do_line(struct parser *P, const char *name, long long lineno,
     const char *line, size_t len)
 {
-	struct lf_fields x;
+	struct lf_fields *x = &P->x;
 	struct hit h;
 	const char *why;
 	char err[160];
@@ -170,11 +171,11 @@ do_line(struct parser *P, const char *name, long long lineno,
 			warnx("%s: format %s (guessed from line %lld)", name,
 			    g ? g : "combined", lineno);
 	}
-	if (lf_match(&P->fmt, line, len, &x, &why, &col) != 0) {
+	if (lf_match(&P->fmt, line, len, x, &why, &col) != 0) {
 		reject(P, name, lineno, line, len, why, col);
 		return;
 	}
-	if (hb_build(&P->hb, &P->fmt, &x, len, &h, err, sizeof err) != 0) {
+	if (hb_build(&P->hb, &P->fmt, x, len, &h, err, sizeof err) != 0) {
 		reject(P, name, lineno, line, len, err, 0);
 		return;
 	}
@@ -192,11 +193,11 @@ do_line(struct parser *P, const char *name, long long lineno,
 	P->hits++;
 	if (h.kind == HIT_BOT) {
 		P->nbots++;
-		if (!P->o->keep_bots)
+		if (!P->o->hb.keep_bots)
 			return;
 	} else if (h.kind == HIT_ASSET) {
 		P->nassets++;
-		if (!P->o->keep_assets)
+		if (!P->o->hb.keep_assets)
 			return;
 	}
 	hit_pack(P->out, &h);
@@ -399,7 +400,7 @@ parse_run(char *const *paths, size_t npaths, struct wbuf *out,
 		fprintf(stderr, "%s: %llu lines: %llu hits written, %llu bots "
 		    "and %llu assets %s, %llu rejected, %llu empty or comment\n",
 		    prog_name, P.lines, P.written, P.nbots, P.nassets,
-		    o->keep_bots && o->keep_assets ? "kept" : "dropped",
+		    o->hb.keep_bots && o->hb.keep_assets ? "kept" : "dropped",
 		    P.nrej, P.skipped);
 	if (P.lines > 0 && (double)P.nrej / (double)P.lines >
 	    o->max_reject_ratio) {

@@ -15,7 +15,6 @@ struct parse_opts {
 	const char	*format;	/* preset, format string, "auto" */
 	struct lf_opts	 lf;
 	struct hb_opts	 hb;
-	int		 keep_bots, keep_assets;
 	const char	*bots_path;	/* replaces the shipped list */
 	const char	*rejects_path;	/* raw rejected lines, or NULL */
 	int64_t		 since, until;	/* hits outside [since, until) are

@@ -104,6 +104,20 @@ scan_addr(const char *p, const char *end, char stop)
 	}
 }
 
+/* Fields of the format that this line did not fill: left from the last. */
+static void
+clear_absent(struct lf_fields *out, uint32_t absent)
+{
+	int i;
+
+	for (i = 0; absent != 0; i++, absent >>= 1)
+		if (absent & 1) {
+			out->f[i].p = NULL;
+			out->f[i].n = 0;
+			out->f[i].flags = 0;
+		}
+}
+
 static int
 match_text(const struct lf *f, const char *line, size_t len,
     struct lf_fields *out, const char **why, size_t *col)
@@ -113,6 +127,8 @@ match_text(const struct lf *f, const char *line, size_t len,
 	size_t i, qitem = 0;
 	int retries = 0;
 	uint32_t got = 0;
+
+	out->partial = 0;
 
 	for (i = 0; i < f->nitems; i++) {
 		const struct lf_item *it = &f->items[i];
@@ -124,6 +140,7 @@ match_text(const struct lf *f, const char *line, size_t len,
 			    (got & LF_TIMES)) {
 				out->partial = 1;	/* the rest is absent */
 				out->consumed = len;
+				clear_absent(out, f->have & ~got);
 				return 0;
 			}
 			while (l < le) {
@@ -204,6 +221,7 @@ match_text(const struct lf *f, const char *line, size_t len,
 		}
 	}
 	out->consumed = (size_t)(p - line);
+	clear_absent(out, f->have & ~got);
 	return 0;
 }
 
@@ -352,7 +370,10 @@ int
 lf_match(const struct lf *f, const char *line, size_t len,
     struct lf_fields *out, const char **why, size_t *col)
 {
-	memset(out, 0, sizeof *out);
+	if (f->kind != LF_TEXT || out->fmt != f->id) {
+		memset(out, 0, sizeof *out);
+		out->fmt = f->id;
+	}
 	switch (f->kind) {
 	case LF_JSON:
 		return match_json(f, line, len, out, why, col);

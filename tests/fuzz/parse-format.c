@@ -21,7 +21,7 @@ run(const struct lf *f, const char *line, size_t len)
 	static struct hb b;
 	static struct hb_opts ho;
 	static int ready;
-	struct lf_fields x;
+	struct lf_fields x = { 0 };
 	const char *why;
 	size_t col;
 	struct hit h;

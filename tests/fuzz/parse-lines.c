@@ -52,7 +52,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	o.hb.anonymize_ip = data[0] & 0x40;
 	o.hb.pixels = pixels;
 	o.hb.npixels = 1;
-	o.keep_bots = o.keep_assets = data[0] & 0x20;
+	o.hb.keep_bots = o.hb.keep_assets = data[0] & 0x20;
 	o.bots_path = bots;
 	o.max_reject_ratio = 1;
 	o.max_warnings = 1;
