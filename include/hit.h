@@ -20,7 +20,6 @@ struct span {
 
 enum hit_kind { HIT_PAGE, HIT_ASSET, HIT_BOT };
 
-/* hb_build (parse) sets every field by name: a new one is set there too. */
 struct hit {
 	int64_t		 ts;		/* ms since the epoch, UTC */
 	struct span	 vid;		/* cookie, or "h:" + FNV-1a hex */
@@ -42,6 +41,23 @@ struct hit {
 #define HIT_CONSENT_UNKNOWN	0	/* no field, or a value not known */
 #define HIT_CONSENT_REFUSED	1
 #define HIT_CONSENT_GIVEN	2
+
+/*
+ * Empty h, query "" and kind page. Field by field, for every record: a
+ * memset of the struct compiles to a "rep stos", slow to start on some
+ * CPUs (AMD Zen: a twentieth of parse). A new field is cleared here too.
+ */
+static inline void
+hit_clear(struct hit *h)
+{
+	h->vid = h->uid = h->ip = h->xff = h->host = (struct span){ NULL, 0 };
+	h->method = h->path = h->referrer = h->ua = (struct span){ NULL, 0 };
+	h->query = (struct span){ "", 0 };
+	h->ts = h->bytes = 0;
+	h->status = 0;
+	h->kind = HIT_PAGE;
+	h->consent = HIT_CONSENT_UNKNOWN;
+}
 
 extern const char *const hit_kind_names[];	/* "page", "asset", "bot" */
 

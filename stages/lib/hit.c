@@ -128,8 +128,7 @@ hit_decode_prefix(const char *rec, size_t len, struct hit *h, size_t *used)
 
 	mpc_init(&c, rec, len);
 	TRY(mpc_map(&c, &n));
-	memset(h, 0, sizeof *h);
-	h->query.p = "";
+	hit_clear(h);
 	for (i = 0; i < n; i++) {
 		const char *k, *v;
 		size_t kn, vn;

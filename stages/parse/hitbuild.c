@@ -458,15 +458,7 @@ hb_build(struct hb *b, const struct lf *f, const struct lf_fields *x,
 			die(EX_OSERR, "out of memory");
 	}
 	b->slen = 0;
-	/* Field by field: a memset of the struct is a slow "rep stos" on
-	 * some CPUs, on every line. */
-	h->vid = h->uid = h->ip = h->xff = h->host = (struct span){ NULL, 0 };
-	h->method = h->path = h->referrer = h->ua = (struct span){ NULL, 0 };
-	h->query = (struct span){ "", 0 };
-	h->ts = h->bytes = 0;
-	h->status = 0;
-	h->kind = HIT_PAGE;
-	h->consent = HIT_CONSENT_UNKNOWN;
+	hit_clear(h);
 
 	if (get_time(b, x, &h->ts) != 0) {
 		t = time_slice(x);
