@@ -507,9 +507,9 @@ hb_build(struct hb *b, const struct lf *f, const struct lf_fields *x,
 	rawua.len = x->f[F_UA].n;
 	h->ua = x->f[F_UA].p ? decode(b, &x->f[F_UA]) : rawua;
 
-	/* Kind. Without a user agent in the line (common format, or a line
-	 * that ends early), nothing is known: not a bot. */
-	h->kind = HIT_PAGE;
+	/* Kind (hit_clear made it a page). Without a user agent in the line
+	 * (common format, or a line that ends early), nothing is known: not
+	 * a bot. */
 	if (x->f[F_UA].p && b->bots && (is_dash(&x->f[F_UA]) ||
 	    botclass_match(b->bots, h->ua.p, h->ua.len)))
 		h->kind = HIT_BOT;
