@@ -76,6 +76,14 @@ sess v8 - "$(D 2)" Direct '(direct)' '(none)' ORD-8 30 | $DU --pack >"$t/n2.mp"
 check "attribute: a reloaded confirmation page on a later night is not a new conversion" \
     "rm -rf $t/st8 && $AT -q --state $t/st8 $t/n1.mp | $ST -q --update $t/st8 | $DU -c | grep -q '^conversion	1' && $AT --state $t/st8 $t/n2.mp 2>$t/n2.err | $ST -q --update $t/st8 | $DU -c | grep -vq conversion && grep -q '1 repeated orders not counted again (1 from earlier nights)' $t/n2.err && $ST --dump $t/st8 | jq -se '[.[1:][].vids[].purchases[]] | length == 1' >/dev/null"
 
+# Night 1: a phone, logged in. Night 2: only a new laptop, logged in as
+# the same person, buys. The state's record of u9 shares no vid with
+# night 2, only its key: the phone's session still counts.
+sess phone9 u9 "$(D 1)" "Paid Social" facebook paid_social | $DU --pack >"$t/x1.mp"
+sess laptop9 u9 "$(D 2)" Email newsletter email ORD-9 40 | $DU --pack >"$t/x2.mp"
+check "attribute: a person's earlier nights count when tonight's device is new and only the uid is known" \
+    "rm -rf $t/st9 && $AT -q --state $t/st9 $t/x1.mp | $ST -q --update $t/st9 >/dev/null && $AT -q --state $t/st9 $t/x2.mp | $DU | jq -e 'select(.type == \"conversion\") | .person == \"u9\" and .touchpoints == 2 and .credits.first_click[0].channel == \"Paid Social\"' >/dev/null"
+
 cat "$t"/h[1-7].mp >"$t/hall.mp"
 check "attribute: every conversion's credits sum to 1 per model" \
     "[ \"\$($AT -q $t/hall.mp | $DU | jq -e 'select(.type == \"conversion\") | .credits | to_entries[] | (.value | map(.credit) | add) - 1 | fabs < 1e-9' | sort -u)\" = true ]"

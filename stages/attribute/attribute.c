@@ -85,6 +85,8 @@ struct at {
 	size_t			 npersons, cappersons;
 	unsigned char		*order_known;	/* by order id: in the state */
 	struct state		 st;
+	struct state_head	*cands;		/* pass 1's records for pass 2 */
+	size_t			 ncands, capcands;
 	struct report		*rep;
 	struct sess		 dec;
 	int			 status;
@@ -425,44 +427,95 @@ state_touches(struct at *A, const struct phead *ph, const struct person *p)
 	}
 }
 
-/* Pass 1 over the state: orders and links. Pass 2: touchpoints. */
+/*
+ * Pass 1: whether a record may hold touchpoints of tonight's persons:
+ * a vid of it was seen tonight, or its key is tonight's uid or vid. The
+ * only other key a person of tonight can have is the state's link of
+ * such a vid, which is this record's own key. So pass 2 need not read
+ * the rest of the state again.
+ */
 static int
-state_pass(struct at *A, int pass)
+state_candidate(struct at *A, const struct phead *ph)
+{
+	struct plist l;
+	struct sv s;
+	int r;
+
+	if (strtab_find(ph->is_uid ? A->uids : A->vids, ph->key.p,
+	    ph->key.n) != STRTAB_NONE)
+		return 1;
+	phead_vids(ph, &l);
+	while ((r = plist_next(&l, &s)) > 0)
+		if (strtab_find(A->vids, s.p, s.n) != STRTAB_NONE)
+			return 1;
+	return r;
+}
+
+static void
+damaged(struct at *A, const struct state_head *h)
+{
+	warnx("%s/%s: record %llu (byte %zu): a damaged person record",
+	    A->st.dir, A->st.files[h->file].file, (unsigned long long)h->nrec,
+	    h->off);
+}
+
+/* Pass 1 over the state: orders, links, and the records pass 2 wants. */
+static int
+state_pass1(struct at *A)
 {
 	struct state_iter it;
 	struct state_head h;
-	struct person p;
-	int r, w = 0;
+	int r, w;
 
-	memset(&p, 0, sizeof p);
 	if (state_iter_init(&it, &A->st) != 0)
 		return it.status;
 	while ((r = state_iter_next(&it, &h)) > 0) {
-		const struct sfile *sh = &A->st.files[h.file];
-
-		if (pass == 1) {
-			A->nstate_persons++;
-			w = state_head(A, &h.ph);
-		} else if ((w = state_wanted(A, &h.ph)) > 0) {
-			person_free(&p);
-			if (person_decode(&p, sh->map + h.off, h.len,
-			    A->st.nwords) != 0)
-				w = -1;
-			else
-				state_touches(A, &h.ph, &p);
-		}
+		A->nstate_persons++;
+		if ((w = state_head(A, &h.ph)) == 0)
+			w = state_candidate(A, &h.ph);
 		if (w < 0) {
-			warnx("%s/%s: record %llu (byte %zu): a damaged person "
-			    "record", A->st.dir, sh->file,
-			    (unsigned long long)h.nrec, h.off);
+			damaged(A, &h);
 			r = -1;
 			it.status = EX_DATAERR;
 			break;
 		}
+		if (w > 0) {
+			A->cands = grow_array(A->cands, &A->capcands,
+			    A->ncands, sizeof *A->cands);
+			A->cands[A->ncands++] = h;
+		}
 	}
-	person_free(&p);
 	state_iter_free(&it);
 	return r < 0 ? it.status : 0;
+}
+
+/* Pass 2, over pass 1's records in state order: touchpoints. */
+static int
+state_pass2(struct at *A)
+{
+	struct person p;
+	size_t i;
+	int w, status = 0;
+
+	memset(&p, 0, sizeof p);
+	for (i = 0; i < A->ncands && status == 0; i++) {
+		const struct state_head *h = &A->cands[i];
+
+		if ((w = state_wanted(A, &h->ph)) > 0) {
+			person_free(&p);
+			if (person_decode(&p, A->st.files[h->file].map +
+			    h->off, h->len, A->st.nwords) != 0)
+				w = -1;
+			else
+				state_touches(A, &h->ph, &p);
+		}
+		if (w < 0) {
+			damaged(A, h);
+			status = EX_DATAERR;
+		}
+	}
+	person_free(&p);
+	return status;
 }
 
 static int
@@ -481,7 +534,7 @@ load_state(struct at *A)
 		warnx("%s: the state keeps sessions for %lld days, less than "
 		    "--lookback: earlier nights' touchpoints are cut there",
 		    A->o->state, (long long)(A->st.keep.window / 86400000));
-	return state_pass(A, 1);
+	return state_pass1(A);
 }
 
 /* ---- conversions ---- */
@@ -722,7 +775,7 @@ at_run(char *const *paths, size_t npaths, struct wbuf *out,
 		die(EX_OSERR, "out of memory");
 	persons_today(&A);
 	count_orders(&A);
-	if (o->state && !A.st.empty && (r = state_pass(&A, 2)) != 0) {
+	if (o->state && !A.st.empty && (r = state_pass2(&A)) != 0) {
 		A.status = status_merge(A.status, r);
 		goto done;
 	}
@@ -753,6 +806,7 @@ done:
 	free(A.buys);
 	free(A.srcs);
 	free(A.order_known);
+	free(A.cands);
 	sess_free(&A.dec);
 	strtab_free(A.vids);
 	strtab_free(A.uids);
