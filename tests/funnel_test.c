@@ -310,6 +310,83 @@ Test(fn, purchases_once_per_order_id_across_reloads_and_sessions) {
 	free(OUTBUF);
 }
 
+static const struct pg one_buy[] = {
+	{ 1000, "/product/A", NULL },
+	{ 2000, "/cart/add", "sku=A" },
+	{ 3000, "/order/complete", "order_id=O7&value=3.50&currency=EUR" },
+};
+
+static void
+pages_last(msgpack_packer *pk)
+{
+	pack_session(pk, "v1", one_buy, 3);
+}
+
+static void
+pages_not_last(msgpack_packer *pk)
+{
+	size_t i;
+
+	msgpack_pack_map(pk, 5);
+	mpk_cstr(pk, "type");
+	mpk_cstr(pk, "session");
+	mpk_cstr(pk, "vid");
+	mpk_cstr(pk, "v1");
+	mpk_cstr(pk, "pages");
+	msgpack_pack_array(pk, 3);
+	for (i = 0; i < 3; i++) {
+		msgpack_pack_array(pk, 3);
+		msgpack_pack_int64(pk, one_buy[i].ts);
+		mpk_cstr(pk, one_buy[i].path);
+		mpk_cstr(pk, one_buy[i].query ? one_buy[i].query : "");
+	}
+	mpk_cstr(pk, "start");
+	msgpack_pack_int64(pk, 1000);
+	mpk_cstr(pk, "device");
+	mpk_cstr(pk, "mobile");
+}
+
+/* What funnel added to the one session run_sessions read, packed. */
+static void
+tags(msgpack_sbuffer *sb)
+{
+	const char *keys[] = { "stages", "stages_ts", "skus_viewed",
+	    "skus_carted", "purchases", "max_stage" };
+	msgpack_packer pk;
+	size_t i;
+
+	cr_assert_eq(NU, 1);
+	msgpack_sbuffer_init(sb);
+	msgpack_packer_init(&pk, sb, msgpack_sbuffer_write);
+	for (i = 0; i < sizeof keys / sizeof *keys; i++) {
+		cr_assert_not_null(get(0, keys[i]), "%s", keys[i]);
+		msgpack_pack_object(&pk, *get(0, keys[i]));
+	}
+}
+
+/* funnel takes the end of a last pages from the record's: the same
+ * tags whether the pages come last or not. */
+Test(fn, pages_last_or_not_tagged_alike) {
+	msgpack_sbuffer a, b;
+
+	run_sessions(pages_last, NULL);
+	cr_assert(mpk_is(get(0, "max_stage"), "purchase"));
+	cr_assert_eq(get(0, "purchases")->via.array.size, 1);
+	tags(&a);
+	msgpack_unpacked_destroy(&U[0]);
+	free(OUTBUF);
+	run_sessions(pages_not_last, NULL);
+	cr_assert(mpk_is(get(0, "device"), "mobile"));
+	cr_assert_eq(get(0, "pages")->via.array.size, 3);
+	tags(&b);
+	msgpack_unpacked_destroy(&U[0]);
+	free(OUTBUF);
+	cr_assert_eq(a.size, b.size);
+	cr_assert_eq(memcmp(a.data, b.data, a.size), 0);
+	msgpack_sbuffer_destroy(&a);
+	msgpack_sbuffer_destroy(&b);
+}
+
 static void
 report_sessions(msgpack_packer *pk)
 {

@@ -247,7 +247,12 @@ session(struct fn *F, const char *rec, size_t len)
 				return -1;
 		} else if (kl == 5 && memcmp(key, "pages", 5) == 0) {
 			pages = (const char *)c.p;
-			if (mpc_skip(&c) != 0)
+			/* The record was framed whole, so a last value ends
+			 * where it does: sessionize writes pages last, and
+			 * walking them twice was a third of funnel's time. */
+			if (k + 1 == n)
+				c.p = c.end;
+			else if (mpc_skip(&c) != 0)
 				return -1;
 			pageslen = (size_t)((const char *)c.p - pages);
 		} else if (mpc_skip(&c) != 0) {
