@@ -89,6 +89,8 @@ struct keep {
  * process that lets all its persons go at once. NULL: malloc again. */
 struct arena;
 void	person_arrays_in(struct arena *a);
+/* Whether they come from such an arena now (one thread's, then). */
+int	person_arrays_shared(void);
 
 /* Room for exactly n elements in an array of a person (the allocator
  * above); *cap is updated. */

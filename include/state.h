@@ -113,8 +113,10 @@ void	state_iter_free(struct state_iter *);
 
 /*
  * Each current person of st (with buyers_only, those with an order) to
- * fn, decoded (valid during the call). 0, or the status of a damaged
- * file or record, after a message naming it.
+ * fn, decoded (valid during the call), in key order. fn runs in the
+ * caller's thread; a large state is read and decoded ahead by another
+ * (stateeach.c). 0, or the status of a damaged file or record, after a
+ * message naming it (fn has then had every person before it).
  */
 struct person;
 int	state_each(const struct state *, int buyers_only,

@@ -4,6 +4,7 @@
  * back; the state directory's generations, deltas and checks.
  */
 #include <criterion/criterion.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -464,4 +465,76 @@ Test(statedir, a_wrong_person_count_is_found, .init = dsetup,
 
 	write_gen(g1, 2, NULL, 0, 1, 3);
 	cr_assert_eq(state_check(dir, 1), EX_DATAERR);
+}
+
+/* ---- every person, read ahead by a thread ---- */
+
+struct seen {
+	char		*keys;		/* "k k k ", as current() has them */
+	size_t		 len, cap, n;
+	pthread_t	 caller;
+	int		 other_thread;
+};
+
+static void
+see(void *arg, const struct person *p)
+{
+	struct seen *s = arg;
+
+	if (s->len + p->key.n + 2 > s->cap) {
+		s->cap = 2 * (s->len + p->key.n + 2);
+		s->keys = realloc(s->keys, s->cap);
+		cr_assert_not_null(s->keys);
+	}
+	memcpy(s->keys + s->len, p->key.p, p->key.n);
+	s->len += p->key.n;
+	s->keys[s->len++] = ' ';
+	s->keys[s->len] = '\0';
+	s->n++;
+	s->other_thread |= !pthread_equal(pthread_self(), s->caller);
+}
+
+static void
+each_vs_iter(size_t want)
+{
+	struct seen s = { .caller = pthread_self() };
+	struct state st;
+	char *iter = malloc(16 * want + 1);
+
+	cr_assert_not_null(iter);
+	current(iter, 16 * want + 1);
+	cr_assert(state_open(&st, dir) == 0);
+	cr_assert_eq(state_each(&st, 0, see, &s), 0);
+	state_close(&st);
+	cr_assert_eq(s.n, want);
+	cr_assert_str_eq(s.keys, iter, "the iterator's persons, in its order");
+	cr_assert_not(s.other_thread, "the callback runs in the caller's");
+	free(s.keys);
+	free(iter);
+}
+
+/* Enough persons for the reading thread (several batches, the last one
+ * short) over a base and a delta, and too few for it: the same as the
+ * iterator gives. */
+Test(statedir, each_person_in_key_order_with_or_without_a_thread,
+    .init = dsetup, .fini = dteardown)
+{
+	enum { N = 3001 };
+	static char names[N][8];
+	static const char *g1[N], *g2[N / 3], *gone[N / 7];
+	size_t i, n2 = 0, ngone = 0;
+
+	for (i = 0; i < N; i++) {
+		snprintf(names[i], sizeof names[i], "p%05zu", i);
+		g1[i] = names[i];
+		if (i % 3 == 0 && n2 < N / 3)
+			g2[n2++] = names[i];
+		else if (i % 7 == 1 && ngone < N / 7)
+			gone[ngone++] = names[i];
+	}
+	write_gen(g1, 5, NULL, 0, 1, 5);
+	each_vs_iter(5);
+	write_gen(g1, N, NULL, 0, 1, N);
+	write_gen(g2, n2, gone, ngone, 0, N - ngone);
+	each_vs_iter(N - ngone);
 }

@@ -78,6 +78,12 @@ person_arrays_in(struct arena *a)
 	arrays = a;
 }
 
+int
+person_arrays_shared(void)
+{
+	return arrays != NULL;
+}
+
 /* Room for n elements (*cap of them now): by doubling, or exactly n. */
 static void *
 room_for(void *v, uint32_t *cap, size_t n, size_t size, int exact)

@@ -132,6 +132,9 @@ prog_big_heap(void)
 	mallopt(M_MMAP_THRESHOLD, 256 << 20);
 	mallopt(M_TRIM_THRESHOLD, 512 << 20);
 	mallopt(M_TOP_PAD, 64 << 20);
+	/* A helper thread (stateeach.c) allocates from this heap too, not
+	 * from an arena of its own that would fault in its pages anew. */
+	mallopt(M_ARENA_MAX, 1);
 	if ((p = malloc(1)) == NULL)
 		return;
 	at = (uintptr_t)p & ~(uintptr_t)(huge - 1);

@@ -790,36 +790,3 @@ state_writer_close(struct state_writer *sw, int commit, int64_t now,
 	return err ? EX_IOERR : 0;
 }
 
-int
-state_each(const struct state *st, int buyers_only,
-    void (*fn)(void *arg, const struct person *), void *arg)
-{
-	struct state_iter it;
-	struct state_head h;
-	struct person p;
-	int r;
-
-	if (st->empty)
-		return 0;
-	memset(&p, 0, sizeof p);
-	if (state_iter_init(&it, st) != 0)
-		return it.status;
-	while ((r = state_iter_next(&it, &h)) > 0) {
-		const struct sfile *f = &st->files[h.file];
-
-		if (buyers_only && h.ph.norders == 0)
-			continue;
-		if (person_decode(&p, f->map + h.off, h.len, st->nwords) != 0) {
-			warnx("%s/%s: record %" PRIu64 ": a damaged person "
-			    "record", st->dir, f->file, h.nrec);
-			it.status = EX_DATAERR;
-			r = -1;
-			break;
-		}
-		fn(arg, &p);
-		person_free(&p);
-	}
-	person_free(&p);
-	state_iter_free(&it);
-	return r < 0 ? it.status : 0;
-}
