@@ -19,6 +19,7 @@
 #ifndef REVISIT_STATE_H
 #define REVISIT_STATE_H
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -118,6 +119,27 @@ void	state_iter_free(struct state_iter *);
  * (stateeach.c). 0, or the status of a damaged file or record, after a
  * message naming it (fn has then had every person before it).
  */
+/*
+ * The heads of every current record of st, in key order, in v[0..n):
+ * read by a thread from state_heads_start on (a large state), or by
+ * state_heads_wait. st stays open and unchanged meanwhile. The wait
+ * gives 0, or the status of a damaged file or record after a message
+ * naming it (v then holds the heads before it).
+ */
+struct state_heads {
+	const struct state *st;
+	struct state_head *v;
+	size_t		 n;
+	int		 status;
+	int		 read;		/* v is complete, or status says why not */
+	int		 threaded;	/* thread is running or unjoined */
+	pthread_t	 thread;
+};
+
+void	state_heads_start(struct state_heads *, const struct state *);
+int	state_heads_wait(struct state_heads *);
+void	state_heads_free(struct state_heads *);
+
 struct person;
 int	state_each(const struct state *, int buyers_only,
 	    void (*fn)(void *arg, const struct person *), void *arg);

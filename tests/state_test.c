@@ -538,3 +538,55 @@ Test(statedir, each_person_in_key_order_with_or_without_a_thread,
 	write_gen(g2, n2, gone, ngone, 0, N - ngone);
 	each_vs_iter(N - ngone);
 }
+
+/* state_heads: with its thread (a large state) and without, the heads
+ * the iterator gives, in its order. */
+static void
+heads_vs_iter(size_t want)
+{
+	struct state st;
+	struct state_heads H;
+	struct state_iter it;
+	struct state_head h;
+	size_t i = 0;
+
+	cr_assert(state_open(&st, dir) == 0);
+	state_heads_start(&H, &st);
+	cr_assert_eq(state_heads_wait(&H), 0);
+	cr_assert_eq(H.n, want);
+	cr_assert(state_iter_init(&it, &st) == 0);
+	while (state_iter_next(&it, &h) > 0) {
+		cr_assert(i < H.n);
+		cr_assert_eq(H.v[i].file, h.file);
+		cr_assert_eq(H.v[i].off, h.off);
+		cr_assert_eq(H.v[i].len, h.len);
+		cr_assert_eq(H.v[i].ph.key.n, h.ph.key.n);
+		cr_assert_eq(memcmp(H.v[i].ph.key.p, h.ph.key.p, h.ph.key.n), 0);
+		i++;
+	}
+	cr_assert_eq(i, want);
+	state_iter_free(&it);
+	state_heads_free(&H);
+	state_close(&st);
+}
+
+Test(statedir, heads_read_ahead_are_the_iterators, .init = dsetup,
+    .fini = dteardown)
+{
+	enum { N = 5001 };
+	static char names[N][8];
+	static const char *g1[N], *g2[N / 2];
+	size_t i, n2 = 0;
+
+	for (i = 0; i < N; i++) {
+		snprintf(names[i], sizeof names[i], "h%05zu", i);
+		g1[i] = names[i];
+		if (i % 2)
+			g2[n2++] = names[i];
+	}
+	write_gen(g1, 7, NULL, 0, 1, 7);
+	heads_vs_iter(7);
+	write_gen(g1, N, NULL, 0, 1, N);
+	write_gen(g2, n2, NULL, 0, 0, N);
+	heads_vs_iter(N);
+}

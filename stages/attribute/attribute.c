@@ -85,7 +85,9 @@ struct at {
 	size_t			 npersons, cappersons;
 	unsigned char		*order_known;	/* by order id: in the state */
 	struct state		 st;
-	struct state_head	*cands;		/* pass 1's records for pass 2 */
+	int			 open_status;	/* of the state, opened first */
+	struct state_heads	 heads;		/* read while the night is */
+	const struct state_head	**cands;	/* pass 1's records for pass 2 */
 	size_t			 ncands, capcands;
 	struct report		*rep;
 	struct sess		 dec;
@@ -459,34 +461,30 @@ damaged(struct at *A, const struct state_head *h)
 	    h->off);
 }
 
-/* Pass 1 over the state: orders, links, and the records pass 2 wants. */
+/* Pass 1 over the state: orders, links, and the records pass 2 wants.
+ * The heads were read meanwhile (state_heads). */
 static int
 state_pass1(struct at *A)
 {
-	struct state_iter it;
-	struct state_head h;
-	int r, w;
+	int r = state_heads_wait(&A->heads), w;
+	size_t i;
 
-	if (state_iter_init(&it, &A->st) != 0)
-		return it.status;
-	while ((r = state_iter_next(&it, &h)) > 0) {
+	for (i = 0; i < A->heads.n && r == 0; i++) {
+		const struct state_head *h = &A->heads.v[i];
+
 		A->nstate_persons++;
-		if ((w = state_head(A, &h.ph)) == 0)
-			w = state_candidate(A, &h.ph);
+		if ((w = state_head(A, &h->ph)) == 0)
+			w = state_candidate(A, &h->ph);
 		if (w < 0) {
-			damaged(A, &h);
-			r = -1;
-			it.status = EX_DATAERR;
-			break;
-		}
-		if (w > 0) {
+			damaged(A, h);
+			r = EX_DATAERR;
+		} else if (w > 0) {
 			A->cands = grow_array(A->cands, &A->capcands,
 			    A->ncands, sizeof *A->cands);
 			A->cands[A->ncands++] = h;
 		}
 	}
-	state_iter_free(&it);
-	return r < 0 ? it.status : 0;
+	return r;
 }
 
 /* Pass 2, over pass 1's records in state order: touchpoints. */
@@ -499,7 +497,7 @@ state_pass2(struct at *A)
 
 	memset(&p, 0, sizeof p);
 	for (i = 0; i < A->ncands && status == 0; i++) {
-		const struct state_head *h = &A->cands[i];
+		const struct state_head *h = A->cands[i];
 
 		if ((w = state_wanted(A, &h->ph)) > 0) {
 			person_free(&p);
@@ -518,14 +516,22 @@ state_pass2(struct at *A)
 	return status;
 }
 
+/* The state is opened before the night is read, and its heads read
+ * meanwhile. */
+static void
+open_state(struct at *A)
+{
+	if ((A->open_status = state_open(&A->st, A->o->state)) == 0)
+		state_heads_start(&A->heads, &A->st);
+}
+
 static int
 load_state(struct at *A)
 {
 	size_t no = strtab_count(A->orders);
-	int r;
 
-	if ((r = state_open(&A->st, A->o->state)) != 0)
-		return r;
+	if (A->open_status != 0)
+		return A->open_status;
 	if ((A->order_known = calloc(no ? no : 1, 1)) == NULL)
 		die(EX_OSERR, "out of memory");
 	if (A->st.empty)
@@ -764,6 +770,8 @@ at_run(char *const *paths, size_t npaths, struct wbuf *out,
 	A.pkeys = strtab_new();
 	if (o->report || o->report_json)
 		A.rep = report_new(o->models);
+	if (o->state)
+		open_state(&A);
 	A.status = records_each(paths, npaths, o->progress, record, &A, &in);
 	links_today(&A);
 	if (o->state && (r = load_state(&A)) != 0) {
@@ -814,8 +822,11 @@ done:
 	strtab_free(A.orders);
 	strtab_free(A.pkeys);
 	report_free(A.rep);
-	if (o->state)
+	if (o->state) {
+		if (A.open_status == 0)
+			state_heads_free(&A.heads);
 		state_close(&A.st);
+	}
 	arena_free(&A.mem);
 	return A.status;
 }

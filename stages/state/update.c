@@ -67,6 +67,7 @@ struct up {
 	unsigned char		*known;		/* by order id: in the state */
 	struct strset		*optout;
 	struct state		 st;
+	struct state_heads	 heads;		/* read while the night is */
 	struct held		*held;		/* in key order */
 	size_t			 nheld, capheld;
 	int			 all;		/* hold every record */
@@ -207,41 +208,39 @@ touched(struct up *U, const struct phead *ph)
 	return r < 0 ? -1 : hit;
 }
 
+/* The records the night touches, or whose contents expire, decoded to
+ * be rewritten. Their heads were read meanwhile (state_heads). */
 static int
 pass_a(struct up *U)
 {
-	struct state_iter it;
-	struct state_head h;
-	int r, t = 0;
+	int r = state_heads_wait(&U->heads), t;
+	size_t i;
 
-	if (state_iter_init(&it, &U->st) != 0)
-		return it.status;
-	while ((r = state_iter_next(&it, &h)) > 0) {
-		const struct sfile *sh = &U->st.files[h.file];
+	for (i = 0; i < U->heads.n && r == 0; i++) {
+		const struct state_head *h = &U->heads.v[i];
+		const struct sfile *sh = &U->st.files[h->file];
 		struct held *k;
 
 		/* Touched tonight, or something in it expires: rewritten. */
-		if ((t = touched(U, &h.ph)) == 0 && !U->all &&
-		    h.ph.expiry > U->now)
+		if ((t = touched(U, &h->ph)) == 0 && !U->all &&
+		    h->ph.expiry > U->now)
 			continue;
 		U->held = grow_array(U->held, &U->capheld, U->nheld,
 		    sizeof *U->held);
 		k = &U->held[U->nheld];
-		if (t < 0 || person_decode(&k->p, sh->map + h.off, h.len,
+		if (t < 0 || person_decode(&k->p, sh->map + h->off, h->len,
 		    U->st.nwords) != 0) {
 			warnx("%s/%s: record %llu (byte %zu): a damaged person "
 			    "record", U->st.dir, sh->file,
-			    (unsigned long long)h.nrec, h.off);
-			it.status = EX_DATAERR;
-			r = -1;
+			    (unsigned long long)h->nrec, h->off);
+			r = EX_DATAERR;
 			break;
 		}
-		k->file = h.file;
-		k->off = h.off;
+		k->file = h->file;
+		k->off = h->off;
 		U->nheld++;
 	}
-	state_iter_free(&it);
-	return r < 0 ? it.status : 0;
+	return r;
 }
 
 /* ---- 3. regrouping ---- */
@@ -535,6 +534,7 @@ up_run(char *const *paths, size_t npaths, struct wbuf *out,
 		close(lock);
 		return r;
 	}
+	state_heads_start(&U.heads, &U.st);
 	person_arrays_in(&U.arrays);
 	U.o = o;
 	U.out = out;
@@ -573,6 +573,7 @@ up_run(char *const *paths, size_t npaths, struct wbuf *out,
 	strtab_free(U.uids);
 	strtab_free(U.orders);
 	strtab_free(U.pkeys);
+	state_heads_free(&U.heads);
 	state_close(&U.st);
 	strtab_free(U.dict);
 	strtab_free(U.pool);
