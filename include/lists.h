@@ -73,8 +73,10 @@ char	**list_files(const char *dir, size_t *n);
 int	  list_files_has(char *const *v, size_t n, const char *name);
 void	  list_files_free(char **v, size_t n);
 
-/* A full list's header record (schemas/audience.md) to w. */
+/* A full list's header record (schemas/audience.md) to w. Its count is
+ * always 8 big-endian bytes (MessagePack uint 64), this many bytes into
+ * the record, so that it can be set once the members are written. */
 struct wbuf;
-void	list_header_put(struct wbuf *, const struct list_head *);
+size_t	list_header_put(struct wbuf *, const struct list_head *);
 
 #endif

@@ -25,6 +25,10 @@ check "audience: a header per list: count, membership, the rule, expiry = now + 
     "$DU $Q/aud/cart_abandoners.mp | jq -se '.[0] as \$h | \$h.type == \"audience\" and \$h.count == (length - 1) and \$h.membership_days == 30 and (\$h.definition | test(\"add_to_cart within 7d\")) and all(.[1:][]; .expires_at == $qnow + 30 * 86400000 and .id_type != null and (.vids | length) > 0)' >/dev/null"
 check "audience: without -o, all lists one after another on stdout" \
     "$AU -q --state $Q/state --min-size 0 | members | cmp - \$(cat $Q/aud/*.mp | members >$t/all; echo $t/all)"
+check "audience: lists written as they come (-o) equal those held for stdout, headers too, a too-small one's included; each count is its members'" \
+    "$AU -q --state $Q/state -o $t/asis && $AU -q --state $Q/state >$t/asis.mp && for f in $t/asis/*.mp; do a=\$(basename \$f .mp); $DU \$f | jq -c . >$t/one.json && jq -se '.[0].count == (length - 1)' $t/one.json >/dev/null && $DU $t/asis.mp | jq -c --arg a \$a 'select(.name == \$a or .audience == \$a)' | cmp - $t/one.json || exit 1; done && $DU $t/asis/lapsed_customers.mp | head -1 | jq -e '.too_small' >/dev/null"
+check "audience: every list too small (--min-size over all): written again with the mark, members and all, as stdout has them" \
+    "$AU -q --state $Q/state --min-size 100000000 -o $t/tiny && $AU -q --state $Q/state --min-size 100000000 >$t/tiny.mp && cat $t/tiny/*.mp | $DU | jq -c . | sort >$t/tiny.a && $DU $t/tiny.mp | jq -c . | sort | cmp - $t/tiny.a && [ \$(grep -c '\"too_small\":true' $t/tiny.a) -eq 8 ] && [ \$(wc -l <$t/tiny.a) -gt 100 ]"
 check "audience: --min-size warns and marks a small list too_small" \
     "$AU --state $Q/state -o $t/small 2>$t/small.err; grep -q 'lapsed_customers: [0-9]* members, fewer than --min-size 100' $t/small.err && $DU $t/small/lapsed_customers.mp | head -1 | jq -e '.too_small' >/dev/null && $DU $t/small/product_viewers.mp | head -1 | jq -e '.too_small == null' >/dev/null"
 # Opt-out: a uid, and a vid of another buyer who logged in (its uid

@@ -22,13 +22,13 @@
 
 #include "lists.h"
 #include "mpk.h"
+#include "output.h"
 #include "person.h"
 #include "prog.h"
 #include "state.h"
 #include "strset.h"
 
 #define DAY_MS		86400000LL
-#define LIST_CHUNK	(1 << 20)
 
 struct pbuy {
 	int64_t		 ts;
@@ -47,24 +47,12 @@ struct pview {
 	size_t		 capsess, capbuys, capviewed, capcarted;
 };
 
-struct chunk {			/* a list's records, in chunks: a list
-				   that grows is never copied */
-	char		*buf;
-	size_t		 len, cap;
-};
-
-struct list {			/* an audience's members, as records */
-	struct chunk	*c;
-	size_t		 nc, capc;
-	size_t		 count;
-};
-
 struct au {
 	const struct au_opts	*o;
 	struct state		 st;
 	int64_t			 now;
 	struct strset		*optout;
-	struct list		*lists;
+	struct lists		 L;		/* the lists, per audience */
 	const struct cond	**cond;	/* every audience's, in order */
 	size_t			 ncond;
 	double			*top;	/* per condition: the revenue
@@ -471,30 +459,6 @@ flatten_conditions(struct au *A)
 
 /* ---- members ---- */
 
-static char *
-list_room(struct list *l, size_t n)
-{
-	struct chunk *k = l->nc ? &l->c[l->nc - 1] : NULL;
-
-	if (k == NULL || k->len + n > k->cap) {
-		l->c = grow_array(l->c, &l->capc, l->nc, sizeof *l->c);
-		k = &l->c[l->nc++];
-		k->cap = n > LIST_CHUNK ? n : LIST_CHUNK;
-		k->buf = xrealloc(NULL, k->cap);
-	}
-	return k->buf + k->len;
-}
-
-static void
-list_free(struct list *l)
-{
-	size_t k;
-
-	for (k = 0; k < l->nc; k++)
-		free(l->c[k].buf);
-	free(l->c);
-}
-
 static int
 sku_order(const struct au *A, const struct event *a, const struct event *b)
 {
@@ -602,8 +566,7 @@ member(struct au *A, size_t ai, struct pview *v, struct list *l)
 			break;
 		}
 	}
-	l->c[l->nc - 1].len = (size_t)(o - l->c[l->nc - 1].buf);
-	l->count++;
+	list_commit(l, o);
 }
 
 static void	candidate(struct au *, size_t a, size_t k);
@@ -642,7 +605,7 @@ person(void *arg, const struct person *p)
 		if (in && later)
 			candidate(A, a, k);
 		else if (in)
-			member(A, a, &A->v, &A->lists[a]);
+			member(A, a, &A->v, &A->L.v[a]);
 		k += au->ninc + au->nexc;
 	}
 }
@@ -703,13 +666,12 @@ settle_candidates(struct au *A)
 				in &= c < au->ninc ? h : !h;
 			}
 			if (in) {
-				struct list *l = &A->lists[a];
+				struct list *l = &A->L.v[a];
 				char *o = list_room(l, cd->len);
 
 				memcpy(o, cs->recs.c[cd->chunk].buf + cd->off,
 				    cd->len);
-				l->c[l->nc - 1].len += cd->len;
-				l->count++;
+				list_commit(l, o + cd->len);
 			}
 		}
 		list_free(&cs->recs);
@@ -720,70 +682,12 @@ settle_candidates(struct au *A)
 
 /* ---- the lists ---- */
 
-/* An audience's header, then its members, to w. */
-static void
-put_list(struct au *A, size_t ai, struct wbuf *w)
-{
-	const struct aud *au = &A->o->spec->a[ai];
-	const struct list *l = &A->lists[ai];
-	int small = l->count < A->o->min_size;
-	struct list_head h = { 0 };
-	size_t i;
-
-	h.name = (char *)au->name;
-	h.definition = (char *)au->definition;
-	h.generated_at = A->now;
-	h.membership_days = au->membership / DAY_MS;
-	h.count = l->count;
-	h.too_small = small;
-	list_header_put(w, &h);
-	for (i = 0; i < l->nc; i++)
-		wbuf_write(w, l->c[i].buf, l->c[i].len);
-	if (small && !A->o->quiet)
-		warnx("%s: %zu members, fewer than --min-size %zu: ad platforms "
-		    "may not serve it (marked too_small)", au->name, l->count,
-		    A->o->min_size);
-}
-
-/* Each list to its own file in the output directory, or all of them,
- * one after another, to stdout. */
-static int
-write_lists(struct au *A)
-{
-	const struct spec *sp = A->o->spec;
-	struct wbuf w;
-	size_t i;
-	int status = 0;
-
-	if (A->o->out == NULL) {
-		stage_output(&w, NULL);
-		for (i = 0; i < sp->n; i++)
-			put_list(A, i, &w);
-		return wbuf_finish(&w, 0, "stdout");
-	}
-	if ((status = output_dir(A->o->out, "the lists' directory")) != 0)
-		return status;
-	for (i = 0; i < sp->n; i++) {
-		char *path = xasprintf("%s/%s.mp", A->o->out, sp->a[i].name);
-
-		if (wbuf_open_atomic(&w, path) != 0) {
-			warnx("cannot create '%s':", path);
-			status = status_merge(status, EX_CANTCREAT);
-		} else {
-			put_list(A, i, &w);
-			status = status_merge(status, wbuf_finish(&w, 0, path));
-		}
-		free(path);
-	}
-	return status;
-}
-
 int
 au_run(const struct au_opts *o)
 {
 	struct au A;
 	size_t i;
-	int r, status = 0;
+	int r, status = 0, ostatus = 0;
 
 	memset(&A, 0, sizeof A);
 	A.o = o;
@@ -794,32 +698,39 @@ au_run(const struct au_opts *o)
 		warnx("%s: no state yet: every list is empty", o->state);
 	A.now = o->now ? o->now : A.st.now;
 	A.optout = strset_lines(o->opt_out);
-	if ((A.lists = calloc(o->spec->n, sizeof *A.lists)) == NULL)
+	A.L.o = o;
+	A.L.now = A.now;
+	if ((A.L.v = calloc(o->spec->n, sizeof *A.L.v)) == NULL)
 		die(EX_OSERR, "out of memory");
 	flatten_conditions(&A);
 	status = thresholds(&A);
 	if (A.deferring && (A.cands = calloc(o->spec->n,
 	    sizeof *A.cands)) == NULL)
 		die(EX_OSERR, "out of memory");
+	/* A list that cannot be created fails the run; the others are
+	 * still written. */
+	if (status == 0 && !o->ranks_out && o->out)
+		ostatus = lists_open(&A.L);
 	if (status == 0 && !o->ranks_out)
 		status = state_each(&A.st, 0, person, &A);
 	if (status == 0 && A.deferring) {
 		top_of_revenues(&A);
 		settle_candidates(&A);
 	}
-	if (status == 0 && !o->ranks_out)
-		status = write_lists(&A);
+	if (!o->ranks_out)
+		status = lists_write(&A.L, status);
+	status = status_merge(status, ostatus);
 	if (status == 0 && !o->quiet && !o->ranks_out) {
 		fprintf(stderr, "%s: %llu persons (%llu opted out):", prog_name,
 		    A.persons, A.excluded);
 		for (i = 0; i < o->spec->n; i++)
 			fprintf(stderr, "%s %s %zu", i ? "," : "",
-			    o->spec->a[i].name, A.lists[i].count);
+			    o->spec->a[i].name, A.L.v[i].count);
 		fputc('\n', stderr);
 	}
 	for (i = 0; i < o->spec->n; i++)
-		list_free(&A.lists[i]);
-	free(A.lists);
+		list_free(&A.L.v[i]);
+	free(A.L.v);
 	for (i = 0; A.revs && i < A.ncond; i++)
 		free(A.revs[i].v);
 	free(A.revs);

@@ -256,11 +256,12 @@ list_next(struct list_reader *r, struct list_member *m)
 	}
 }
 
-void
+size_t
 list_header_put(struct wbuf *w, const struct list_head *h)
 {
-	size_t nn = strlen(h->name), dn = strlen(h->definition);
-	char *o = wbuf_reserve(w, 256 + MPW_STR_MAX(nn) + MPW_STR_MAX(dn));
+	size_t nn = strlen(h->name), dn = strlen(h->definition), at;
+	char *start = wbuf_reserve(w, 256 + MPW_STR_MAX(nn) + MPW_STR_MAX(dn)),
+	    *o = start;
 
 	o = mpw_map(o, 7 + (h->too_small != 0));
 	o = mpw_lit(o, "type");
@@ -274,7 +275,10 @@ list_header_put(struct wbuf *w, const struct list_head *h)
 	o = mpw_lit(o, "membership_days");
 	o = mpw_int(o, h->membership_days);
 	o = mpw_lit(o, "count");
-	o = mpw_int(o, (int64_t)h->count);
+	/* Always 8 bytes: a writer that streams its members sets it at the
+	 * end, in place. */
+	o = mpw_u64(o, (uint64_t)h->count);
+	at = (size_t)(o - start) - 8;
 	o = mpw_lit(o, "definition");
 	o = mpw_str(o, h->definition, dn);
 	if (h->too_small) {
@@ -282,6 +286,7 @@ list_header_put(struct wbuf *w, const struct list_head *h)
 		o = mpw_bool(o, 1);
 	}
 	wbuf_commit(w, o);
+	return at;
 }
 
 static int
