@@ -530,6 +530,94 @@ Test(lists, a_header_written_reads_back) {
 	free(buf);
 }
 
+/* A list of LONG_N members, each with vids and skus arrays: longer
+ * than the reader's buffer, so records straddle its refills. */
+#define LONG_N	40000
+
+static void
+fill_long_list(struct wbuf *w)
+{
+	struct list_head h = { 0 };
+	char id[16];
+	int i, j;
+
+	h.name = "product_viewers";
+	h.definition = "include view_item within 14d";
+	h.generated_at = 1717420521000LL;
+	h.membership_days = 30;
+	h.count = LONG_N;
+	list_header_put(w, &h);
+	for (i = 0; i < LONG_N; i++) {
+		char *o = wbuf_reserve(w, 512);
+
+		snprintf(id, sizeof id, "u%07d", i);
+		o = mpw_map(o, 6);
+		o = mpw_lit(o, "type");
+		o = mpw_lit(o, "member");
+		o = mpw_lit(o, "audience");
+		o = mpw_lit(o, "product_viewers");
+		o = mpw_lit(o, "id");
+		o = mpw_str(o, id, strlen(id));
+		o = mpw_lit(o, "id_type");
+		o = mpw_lit(o, "uid");
+		o = mpw_lit(o, "vids");
+		o = mpw_array(o, 2);
+		o = mpw_lit(o, "v-aaaaaaaaaaaa");
+		o = mpw_lit(o, "v-bbbbbbbbbbbb");
+		o = mpw_lit(o, "skus");
+		o = mpw_array(o, (size_t)(i % 11));
+		for (j = 0; j < i % 11; j++)
+			o = mpw_lit(o, "SKU-10001");
+		wbuf_commit(w, o);
+	}
+}
+
+/* Read path's list: the members in order, then end (0) or, cut, -1. */
+static int
+read_long(const char *path, int *members)
+{
+	struct list_reader r;
+	struct list_member m;
+	char id[16];
+	int k;
+
+	*members = 0;
+	cr_assert(list_open(&r, path) == 0);
+	cr_assert_eq(list_next(&r, &m), LIST_HEAD);
+	cr_assert_eq(r.head.count, LONG_N);
+	while ((k = list_next(&r, &m)) == LIST_MEMBER) {
+		snprintf(id, sizeof id, "u%07d", *members);
+		cr_assert(m.idn == strlen(id) && memcmp(m.id, id, m.idn) == 0);
+		cr_assert_not_null(m.skus);
+		cr_assert_eq((unsigned char)m.skus[0], 0x90 + *members % 11);
+		cr_assert_eq(m.vidsn, 31);
+		(*members)++;
+	}
+	list_close(&r);
+	return k;
+}
+
+/* Records are decoded where they lie in the reader's buffer: across its
+ * refills whole, and cut, reported. */
+Test(lists, a_long_list_reads_back_whole_and_cut_is_an_error) {
+	char path[] = "/tmp/revisit-list-XXXXXX";
+	size_t n;
+	char *buf = wbuf_capture(fill_long_list, &n);
+	int fd = mkstemp(path), got;
+
+	cr_assert(fd >= 0);
+	cr_assert(n > 4u << 20, "longer than the reader's buffer");
+	cr_assert(write(fd, buf, n) == (ssize_t)n);
+	cr_assert_eq(read_long(path, &got), 0);
+	cr_assert_eq(got, LONG_N);
+	cr_assert(ftruncate(fd, (off_t)(n - 7)) == 0);
+	cr_assert_eq(read_long(path, &got), -1);
+	cr_assert_eq(got, LONG_N - 1);
+	close(fd);
+	unlink(path);
+	free(buf);
+}
+
 /* Bytes as a readable descriptor (a pipe; small inputs only). */
 static int
 fd_of(const void *p, size_t n)
