@@ -364,8 +364,8 @@ tags(msgpack_sbuffer *sb)
 	}
 }
 
-/* funnel takes the end of a last pages from the record's: the same
- * tags whether the pages come last or not. */
+/* Where a session's pages are among its keys does not matter: the same
+ * tags whether they come last (as sessionize writes them) or not. */
 Test(fn, pages_last_or_not_tagged_alike) {
 	msgpack_sbuffer a, b;
 

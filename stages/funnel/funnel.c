@@ -34,8 +34,21 @@ struct purchase {
 	int64_t		 ts;
 };
 
+struct scanned {		/* the record scan() read */
+	int		 is_session;
+	int		 usable;	/* few enough keys to keep */
+	const char	*vid, *pages;
+	size_t		 vidlen, pageslen;
+	struct {
+		const char	*p;
+		size_t		 n;
+	}		 kv[64];	/* the keys to copy */
+	size_t		 nkv;
+};
+
 struct fn {
 	const struct fn_opts	*o;
+	struct scanned		 s;
 	struct wbuf		*out;
 	struct strset		*orders;	/* order ids counted */
 	struct report		*rep;
@@ -216,54 +229,79 @@ page(struct fn *F, const char *path, size_t pl, const char *query,
 	F->npurch++;
 }
 
+/* Each reader's result: MPC_SHORT stays itself, anything else is
+ * MPC_BAD. */
+#define TRY(e) do { int r_ = (e); if (r_ != 0) \
+	return r_ == MPC_SHORT ? MPC_SHORT : MPC_BAD; } while (0)
+
 /*
- * A session record: its keys are copied as the bytes they came as, the
- * funnel's fields (from an earlier run) left out, and ours appended.
- * Returns -1 if the record is not a session we can read (passed on).
+ * A record where it lies in the input's buffer (records_scan): its type,
+ * and of a session its vid, its pages, and the keys to copy as the bytes
+ * they came as (the funnel's fields of an earlier run left out). The
+ * walk that reads them also finds the record's end: it is not walked
+ * once more only to frame it.
  */
 static int
-session(struct fn *F, const char *rec, size_t len)
+scan(void *arg, const char *p, size_t avail, size_t *len)
 {
+	struct fn *F = arg;
+	struct scanned *S = &F->s;
 	struct mpc c;
-	struct { const char *p; size_t n; } keep_kv[64];
-	const char *vid = "", *pages = NULL;
-	size_t vidlen = 0, pageslen = 0, nkeep = 0, ns, nst = 0, i, room;
-	uint32_t n, k, np;
+	uint32_t n, k;
+
+	S->is_session = 0;
+	S->vid = "";
+	S->vidlen = 0;
+	S->pages = NULL;
+	S->pageslen = 0;
+	S->nkv = 0;
+	mpc_init(&c, p, avail);
+	TRY(mpc_map(&c, &n));
+	S->usable = n <= 64;
+	for (k = 0; k < n; k++) {
+		const char *kv = (const char *)c.p, *key, *t;
+		size_t kl, tn;
+
+		TRY(mpc_str(&c, &key, &kl));
+		if (kl == 4 && memcmp(key, "type", 4) == 0) {
+			TRY(mpc_str(&c, &t, &tn));
+			S->is_session = tn == 7 && memcmp(t, "session", 7) == 0;
+		} else if (kl == 3 && memcmp(key, "vid", 3) == 0) {
+			TRY(mpc_str(&c, &S->vid, &S->vidlen));
+		} else if (kl == 5 && memcmp(key, "pages", 5) == 0) {
+			S->pages = (const char *)c.p;
+			TRY(mpc_skip(&c));
+			S->pageslen = (size_t)((const char *)c.p - S->pages);
+		} else {
+			TRY(mpc_skip(&c));
+		}
+		if (S->usable && !replaced(key, kl)) {
+			S->kv[S->nkv].p = kv;
+			S->kv[S->nkv].n = (size_t)((const char *)c.p - kv);
+			S->nkv++;
+		}
+	}
+	*len = (size_t)((const char *)c.p - p);
+	return 0;
+}
+
+/*
+ * A session record scanned: its keys as they came, and ours appended.
+ * Returns -1 if it is not a session we can read (passed on).
+ */
+static int
+session(struct fn *F, size_t len)
+{
+	const struct scanned *S = &F->s;
+	struct mpc c;
+	const char *vid = S->vid, *pages = S->pages;
+	size_t vidlen = S->vidlen, pageslen = S->pageslen, nkeep = S->nkv, ns,
+	    nst = 0, i, room;
+	uint32_t k, np;
 	unsigned reached = 0, closed = 0;
 	int top = -1, nocid_done = 0;
 	char *o;
 
-	mpc_init(&c, rec, len);
-	if (mpc_map(&c, &n) != 0 || n > 64)
-		return -1;
-	for (k = 0; k < n; k++) {
-		const char *kv = (const char *)c.p, *key;
-		size_t kl;
-
-		if (mpc_str(&c, &key, &kl) != 0)
-			return -1;
-		if (kl == 3 && memcmp(key, "vid", 3) == 0) {
-			if (mpc_str(&c, &vid, &vidlen) != 0)
-				return -1;
-		} else if (kl == 5 && memcmp(key, "pages", 5) == 0) {
-			pages = (const char *)c.p;
-			/* The record was framed whole, so a last value ends
-			 * where it does: sessionize writes pages last, and
-			 * walking them twice was a third of funnel's time. */
-			if (k + 1 == n)
-				c.p = c.end;
-			else if (mpc_skip(&c) != 0)
-				return -1;
-			pageslen = (size_t)((const char *)c.p - pages);
-		} else if (mpc_skip(&c) != 0) {
-			return -1;
-		}
-		if (replaced(key, kl))
-			continue;
-		keep_kv[nkeep].p = kv;
-		keep_kv[nkeep].n = (size_t)((const char *)c.p - kv);
-		nkeep++;
-	}
 	if (pages == NULL)
 		return -1;
 	F->nsess++;
@@ -309,8 +347,8 @@ session(struct fn *F, const char *rec, size_t len)
 	o = wbuf_reserve(F->out, room);
 	o = mpw_map(o, nkeep + 7 + (top >= 0));
 	for (i = 0; i < nkeep; i++) {
-		memcpy(o, keep_kv[i].p, keep_kv[i].n);
-		o += keep_kv[i].n;
+		memcpy(o, S->kv[i].p, S->kv[i].n);
+		o += S->kv[i].n;
 	}
 	for (i = 0; i < ns; i++)
 		nst += (reached >> i) & 1;
@@ -361,15 +399,22 @@ session(struct fn *F, const char *rec, size_t len)
 }
 
 static void
-record(void *arg, const char *rec, size_t len, const struct records *r)
+record(void *arg, const char *rec, size_t len, int scanned,
+    const struct records *r)
 {
 	struct fn *F = arg;
 	const char *t;
 	size_t tn;
-	int is_session = mpc_record_type(rec, len, &t, &tn) == 0 && tn == 7 &&
-	    memcmp(t, "session", 7) == 0;
+	int is_session, usable = scanned && F->s.usable;
 
-	if (is_session && session(F, rec, len) == 0)
+	/* A record scan could not read: a session only if its type says
+	 * so, and then not one we can read. */
+	if (scanned)
+		is_session = F->s.is_session;
+	else
+		is_session = mpc_record_type(rec, len, &t, &tn) == 0 &&
+		    tn == 7 && memcmp(t, "session", 7) == 0;
+	if (is_session && usable && session(F, len) == 0)
 		return;
 	if (is_session && F->nbad++ < 10)
 		warnx("%s: record %llu: a session without readable pages: "
@@ -391,7 +436,8 @@ fn_run(char *const *paths, size_t npaths, struct wbuf *out,
 	F.orders = strset_new();
 	if (o->report || o->report_json)
 		F.rep = report_new(o->rules);
-	F.status = records_each(paths, npaths, o->progress, record, &F, &in);
+	F.status = records_scan(paths, npaths, o->progress, scan, record, &F,
+	    &in);
 	if (F.rep) {
 		if (report_write(F.rep, o->report, o->report_json) != 0)
 			F.status = status_merge(F.status, EX_IOERR);
