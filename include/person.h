@@ -152,6 +152,10 @@ int	person_decode(struct person *, const char *rec, size_t len,
  * stored): default 1; a process that never reads sids (audience,
  * report) clears it, and its touchpoints' sids are 0 but unusual ones. */
 extern int person_sids;
+/* Whether decoding leaves out all but each vid's purchases and times
+ * (touchpoints, skus, stages skipped, not checked): default 0; a process
+ * that looks only at purchases (report's customers) sets it. */
+extern int person_buys_only;
 
 /*
  * What comes before a record's history: enough to pass over it (len),

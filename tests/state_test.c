@@ -174,6 +174,25 @@ Test(person, roundtrip, .init = setup, .fini = teardown)
 		cr_assert(w2.len == w.len && memcmp(w2.buf, w.buf, w.len) == 0);
 		free(w2.buf);
 	}
+	/* Purchases only (revisit-report): the rest passed over. */
+	{
+		struct person o;
+
+		person_buys_only = 1;
+		cr_assert(person_decode(&o, w.buf, w.len, nwords()) == 0);
+		person_buys_only = 0;
+		cr_assert_eq(o.nvids, 2);
+		cr_assert_eq(o.vids[0].last, q.vids[0].last);
+		cr_assert_eq(o.vids[0].first, T0);
+		cr_assert_eq(o.vids[0].ntouch + o.vids[0].nviewed +
+		    o.vids[0].ncarted + o.vids[0].nstages, 0);
+		cr_assert_eq(o.vids[1].nbuys, 1);
+		cr_assert(SV_EQ(o.vids[1].buys[0].order_id, S("ORD-1")));
+		cr_assert_eq(o.vids[1].buys[0].ts, b.ts);
+		cr_assert_eq(o.vids[1].buys[0].value, 12.5);
+		cr_assert(o.vids[1].opt_out);
+		person_free(&o);
+	}
 	for (i = 0; i < 2; i++)
 		cr_assert(person_vid(&q, i ? S("v2") : S("v1"), 0) != NULL);
 	person_free(&q);

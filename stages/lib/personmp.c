@@ -319,6 +319,7 @@ get_events(struct mpc *c, struct event **v, uint32_t *n, uint32_t *cap,
 }
 
 int person_sids = 1;
+int person_buys_only = 0;
 
 static int
 get_touch(struct mpc *c, struct touch *t, const struct vidhist *h,
@@ -412,6 +413,8 @@ get_vid(struct mpc *c, struct vidhist *h, struct ctx *x)
 				h->last_start = get_time(&x->u, d);
 		} else if (key_is(key, kl, "oo")) {
 			r = mpc_bool(c, &h->opt_out);
+		} else if (person_buys_only && !key_is(key, kl, "b")) {
+			r = mpc_skip(c);
 		} else if (key_is(key, kl, "t")) {
 			x->u.base = h->last;
 			x->u.unit = ms ? 1 : 1000;

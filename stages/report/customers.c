@@ -116,6 +116,7 @@ customers_from_state(struct customers *c, const char *dir, int days)
 	memset(c, 0, sizeof *c);
 	c->days = days;
 	person_sids = 0;	/* the figures never look at a session's id */
+	person_buys_only = 1;	/* nor at anything but purchases */
 	if ((st = calloc(n, sizeof *st)) == NULL)
 		die(EX_OSERR, "out of memory");
 	for (k = 0; k < n && r == 0; k++)
@@ -130,6 +131,7 @@ customers_from_state(struct customers *c, const char *dir, int days)
 		/* Every person, not only buyers: state_each skipped those. */
 		c->persons += st[k].persons;
 	}
+	person_buys_only = 0;
 	c->revenue = (double)W.revenue / 1e6;
 	free(W.ts);
 	for (k = 0; k < opened; k++)
