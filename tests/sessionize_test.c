@@ -861,6 +861,64 @@ Test(traffic, every_row_of_the_channel_table) {
 	}
 }
 
+/* The memo sessionize uses (traffic_lists) answers as the rules do: for
+ * cases met again and again, in turns, and for keys too long for it. */
+Test(traffic, the_memo_gives_what_the_rules_give) {
+	static const struct { const char *q, *ref; } cases[] = {
+		{ "", NULL }, { "utm_source=google&utm_medium=cpc", NULL },
+		{ "utm_source=email&utm_medium=x", NULL },
+		{ "utm_source=emai&utm_medium=lx", NULL },
+		{ "utm_source=x&utm_medium=e mail", NULL },
+		{ "", "https://www.google.de/" }, { "", "https://t.co/a" },
+		{ "", "https://mail.google.com/mail/u/0/" },
+		{ "", "https://deref-gmx.de/mail/client/x" },
+		{ "", "https://blog.example.org/" },
+		{ "", "https://shop.example.com/cart" },
+		{ "fbclid=f", "https://l.facebook.com/" },
+		{ "utm_source=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+		    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+		    "&utm_medium=social", NULL },
+		{ "", "https://a-very-long-host-name-that-goes-on-and-on-and-on"
+		    ".and-on-and-on-and-on-and-on-and-on-and-on.example.com/" },
+	};
+	struct traffic_ctx M = { 0 };
+	struct traffic t;
+	static char s2[4096];
+	size_t i, round;
+
+	traffic_lists(&M);
+	cr_assert_eq(traffic_site_host(&M, "shop.example.com"), 0);
+	for (round = 0; round < 3; round++)
+		for (i = 0; i < N(cases); i++) {
+			const char *ref = cases[i].ref ? cases[i].ref : "";
+
+			src(cases[i].q, cases[i].ref);
+			traffic_of(&M, cases[i].q, strlen(cases[i].q), ref,
+			    strlen(ref), s2, &t);
+			cr_assert_str_eq(t.channel, T.channel, "case %zu", i);
+			cr_assert(t.source.len == T.source.len &&
+			    memcmp(t.source.p, T.source.p, t.source.len) == 0);
+			cr_assert(t.medium.len == T.medium.len &&
+			    memcmp(t.medium.p, T.medium.p, t.medium.len) == 0,
+			    "case %zu", i);
+			cr_assert(t.campaign.len == T.campaign.len);
+			cr_assert_eq(t.click_id == NULL, T.click_id == NULL);
+		}
+	/* More keys than slots: slots are shared, and never confused. */
+	for (i = 0; i < 5000; i++) {
+		static const char *const med[] = { "cpc", "email", "organic",
+		    "social", "display", "x" };
+		char q[96];
+
+		snprintf(q, sizeof q, "utm_source=%s%zu&utm_medium=%s",
+		    i % 3 ? "google" : "src", i, med[i % 6]);
+		src(q, NULL);
+		traffic_of(&M, q, strlen(q), "", 0, s2, &t);
+		cr_assert_str_eq(t.channel, T.channel, "%s", q);
+	}
+	traffic_free(&M);
+}
+
 Test(traffic, tokens_not_substrings) {
 	/* "ig" is social, but not inside "digital"; "fb" as a whole token. */
 	cr_assert(!source_is_social(&TC, "digital", 7));

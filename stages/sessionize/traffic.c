@@ -16,12 +16,14 @@
 #include "traffic.h"
 
 #include <ctype.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #define XXH_STATIC_LINKING_ONLY	/* XXH3_state_t on the stack */
 #include <xxhash.h>
 
 #include "chit.h"
+#include "prog.h"
 #include "query.h"
 
 static const char *const campaign_params[] = {
@@ -336,6 +338,92 @@ channel_of(const struct traffic_ctx *c, struct span src, struct span med)
 	return "Unassigned";
 }
 
+/*
+ * The memo: channel_of is some thirty case-insensitive word and host
+ * list tests, and a referrer host's medium a few more, once per session;
+ * a site's sessions come from a few hundred sources at most. Each slot
+ * keeps its whole key, so a hit is the same answer, never a guess.
+ */
+#define MEMO_SLOTS	1024	/* per table, a power of two */
+#define MEMO_KEY	96
+
+struct memo_slot {
+	uint64_t	 h;
+	size_t		 n;		/* 0: empty */
+	const char	*v;		/* the channel, or the medium */
+	int		 own;		/* a host of the site's own */
+	char		 k[MEMO_KEY];
+};
+
+struct traffic_memo {
+	struct memo_slot chan[MEMO_SLOTS], host[MEMO_SLOTS];
+};
+
+/* The slot for key (n bytes): *hit if it holds it. */
+static struct memo_slot *
+memo_slot(struct memo_slot *table, const char *k, size_t n, int *hit)
+{
+	uint64_t h = XXH3_64bits(k, n);
+	struct memo_slot *m = &table[h & (MEMO_SLOTS - 1)];
+
+	*hit = m->n == n && m->h == h && memcmp(m->k, k, n) == 0;
+	if (!*hit) {
+		m->h = h;
+		m->n = n;
+		memcpy(m->k, k, n);
+	}
+	return m;
+}
+
+static const char *
+channel_memo(const struct traffic_ctx *c, struct span src, struct span med)
+{
+	char k[MEMO_KEY];
+	struct memo_slot *m;
+	int hit;
+
+	if (c->memo == NULL || 1 + src.len + med.len > MEMO_KEY)
+		return channel_of(c, src, med);
+	k[0] = (char)src.len;	/* where source ends */
+	memcpy(k + 1, src.p, src.len);
+	memcpy(k + 1 + src.len, med.p, med.len);
+	m = memo_slot(c->memo->chan, k, 1 + src.len + med.len, &hit);
+	if (!hit)
+		m->v = channel_of(c, src, med);
+	return m->v;
+}
+
+/* The medium of a referrer's host (lowercase), or NULL for one of the
+ * site's own hosts. */
+static const char *
+host_medium(const struct traffic_ctx *c, const char *s, size_t n)
+{
+	struct memo_slot *m = NULL;
+	int hit = 0, w;
+	const char *v;
+
+	if (c->memo != NULL && n <= MEMO_KEY) {
+		m = memo_slot(c->memo->host, s, n, &hit);
+		if (hit)
+			return m->v;
+	}
+	if (c->own && hostset_match(c->own, s, n))
+		v = NULL;
+	else if ((w = webmail(s, n)) == 1)
+		v = "email";
+	else if (source_is_social(c, s, n))
+		v = "social";
+	else if (source_is_search(c, s, n))
+		v = "organic";
+	else if (w == 2)
+		v = "email";
+	else
+		v = "referral";
+	if (m != NULL)
+		m->v = v;
+	return v;
+}
+
 static struct span
 lit(const char *s)
 {
@@ -352,6 +440,7 @@ traffic_of(const struct traffic_ctx *c, const char *q, size_t qlen,
 	size_t pos = 0;
 	long n;
 	char *s = scratch;
+	const char *med;
 	int google = 0, bing = 0;
 	unsigned seen = 0;
 
@@ -401,26 +490,15 @@ traffic_of(const struct traffic_ctx *c, const char *q, size_t qlen,
 		t->source = lit("bing");
 		t->medium = lit("cpc");
 	} else if ((n = referrer_host(ref, rlen, s)) > 0 &&
-	    !(c->own && hostset_match(c->own, s, (size_t)n))) {
-		int w = webmail(s, (size_t)n);
-
+	    (med = host_medium(c, s, (size_t)n)) != NULL) {
 		t->source.p = s;
 		t->source.len = (size_t)n;
-		if (w == 1)
-			t->medium = lit("email");
-		else if (source_is_social(c, s, (size_t)n))
-			t->medium = lit("social");
-		else if (source_is_search(c, s, (size_t)n))
-			t->medium = lit("organic");
-		else if (w == 2)
-			t->medium = lit("email");
-		else
-			t->medium = lit("referral");
+		t->medium = lit(med);
 	} else {
 		t->source = lit("(direct)");
 		t->medium = lit("(none)");
 	}
-	t->channel = channel_of(c, t->source, t->medium);
+	t->channel = channel_memo(c, t->source, t->medium);
 }
 
 static int
@@ -462,6 +540,8 @@ traffic_lists(struct traffic_ctx *tc)
 	    revisit_data_search_engines_len);
 	tc->social = hostset_new(revisit_data_socials,
 	    revisit_data_socials_len);
+	if ((tc->memo = calloc(1, sizeof *tc->memo)) == NULL)
+		die(EX_OSERR, "out of memory");
 }
 
 int
@@ -489,5 +569,7 @@ traffic_free(struct traffic_ctx *tc)
 	hostset_free(tc->search);
 	hostset_free(tc->social);
 	hostset_free(tc->own);
+	free(tc->memo);
 	tc->search = tc->social = tc->own = NULL;
+	tc->memo = NULL;
 }

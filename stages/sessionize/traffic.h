@@ -12,13 +12,19 @@
 #include "hit.h"
 #include "hostset.h"
 
+struct traffic_memo;
+
 struct traffic_ctx {
 	struct hostset	*search;	/* search engine hosts (data) */
 	struct hostset	*social;	/* social network hosts (data) */
 	struct hostset	*own;		/* --site-host, or NULL */
+	/* What traffic_of found for a referrer host and a source and
+	 * medium, remembered: a site sees few of them. NULL: none. */
+	struct traffic_memo *memo;
 };
 
-/* The shipped search engine and social network lists (data/), loaded. */
+/* The shipped search engine and social network lists (data/), loaded,
+ * and a memo. */
 void	traffic_lists(struct traffic_ctx *);
 /* Add a --site-host ("WWW.Shop.Example.com:443" counts as
  * "shop.example.com"); -1 if it has no host. */
