@@ -19,7 +19,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#define XXH_STATIC_LINKING_ONLY	/* XXH3_state_t on the stack */
 #include <xxhash.h>
 
 #include "chit.h"
@@ -61,7 +60,7 @@ campaign_key(const char *q, size_t qlen, char *scratch)
 	struct qparam p;
 	size_t pos = 0, used = 0, i;
 	unsigned seen = 0;
-	XXH3_state_t st;
+	uint64_t h = 0;
 	int any = 0;
 
 	/* v[k] is set once k is seen: no memset of v for every hit. */
@@ -79,20 +78,13 @@ campaign_key(const char *q, size_t qlen, char *scratch)
 	}
 	if (!any)
 		return 0;
-	XXH3_64bits_reset(&st);
-	for (i = 0; campaign_params[i]; i++) {
-		int set = (seen & (1u << i)) && v[i].set;
-		unsigned char tag[2] = { (unsigned char)i, (unsigned char)set };
-		uint64_t len;
-
-		XXH3_64bits_update(&st, tag, 2);
-		if (!set)
-			continue;
-		len = v[i].len;
-		XXH3_64bits_update(&st, &len, sizeof len);
-		XXH3_64bits_update(&st, scratch + v[i].off, v[i].len);
-	}
-	return XXH3_64bits_digest(&st) | 1;
+	/* Each value set, hashed seeded by the hash so far and its name:
+	 * a one-shot hash per value, not a streaming state per hit. */
+	for (i = 0; campaign_params[i]; i++)
+		if ((seen & (1u << i)) && v[i].set)
+			h = XXH3_64bits_withSeed(scratch + v[i].off, v[i].len,
+			    h + (i + 1) * 0x9e3779b97f4a7c15ULL);
+	return h | 1;
 }
 
 long
