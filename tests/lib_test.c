@@ -477,19 +477,28 @@ Test(prog, parse_count_rejects_negatives, .exit_code = EX_USAGE) {
 
 /* ---- audience list headers ---- */
 
+/* A full list's header of 30 days' membership to w. */
+static void
+put_head(struct wbuf *w, char *name, char *definition, uint64_t count,
+    int too_small)
+{
+	struct list_head h = { 0 };
+
+	h.name = name;
+	h.definition = definition;
+	h.generated_at = 1717420521000LL;
+	h.membership_days = 30;
+	h.count = count;
+	h.too_small = too_small;
+	list_header_put(w, &h);
+}
+
 static void
 fill_list(struct wbuf *w)
 {
-	struct list_head h = { 0 };
 	char *o;
 
-	h.name = "cart_abandoners";
-	h.definition = "include add_to_cart within 7d";
-	h.generated_at = 1717420521000LL;
-	h.membership_days = 30;
-	h.count = 1;
-	h.too_small = 1;
-	list_header_put(w, &h);
+	put_head(w, "cart_abandoners", "include add_to_cart within 7d", 1, 1);
 	o = wbuf_reserve(w, 128);
 	o = mpw_map(o, 4);
 	o = mpw_lit(o, "type");
@@ -537,16 +546,11 @@ Test(lists, a_header_written_reads_back) {
 static void
 fill_long_list(struct wbuf *w)
 {
-	struct list_head h = { 0 };
 	char id[16];
 	int i, j;
 
-	h.name = "product_viewers";
-	h.definition = "include view_item within 14d";
-	h.generated_at = 1717420521000LL;
-	h.membership_days = 30;
-	h.count = LONG_N;
-	list_header_put(w, &h);
+	put_head(w, "product_viewers", "include view_item within 14d", LONG_N,
+	    0);
 	for (i = 0; i < LONG_N; i++) {
 		char *o = wbuf_reserve(w, 512);
 
