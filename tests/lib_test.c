@@ -493,23 +493,27 @@ put_head(struct wbuf *w, char *name, char *definition, uint64_t count,
 	list_header_put(w, &h);
 }
 
-static void
-fill_list(struct wbuf *w)
+/* A uid member's first four fields, at o, in a map of n. */
+static char *
+put_member(char *o, size_t n, const char *audience, const char *id)
 {
-	char *o;
-
-	put_head(w, "cart_abandoners", "include add_to_cart within 7d", 1, 1);
-	o = wbuf_reserve(w, 128);
-	o = mpw_map(o, 4);
+	o = mpw_map(o, n);
 	o = mpw_lit(o, "type");
 	o = mpw_lit(o, "member");
 	o = mpw_lit(o, "audience");
-	o = mpw_lit(o, "cart_abandoners");
+	o = mpw_str(o, audience, strlen(audience));
 	o = mpw_lit(o, "id");
-	o = mpw_lit(o, "u1");
+	o = mpw_str(o, id, strlen(id));
 	o = mpw_lit(o, "id_type");
-	o = mpw_lit(o, "uid");
-	wbuf_commit(w, o);
+	return mpw_lit(o, "uid");
+}
+
+static void
+fill_list(struct wbuf *w)
+{
+	put_head(w, "cart_abandoners", "include add_to_cart within 7d", 1, 1);
+	wbuf_commit(w, put_member(wbuf_reserve(w, 128), 4, "cart_abandoners",
+	    "u1"));
 }
 
 Test(lists, a_header_written_reads_back) {
@@ -555,15 +559,7 @@ fill_long_list(struct wbuf *w)
 		char *o = wbuf_reserve(w, 512);
 
 		snprintf(id, sizeof id, "u%07d", i);
-		o = mpw_map(o, 6);
-		o = mpw_lit(o, "type");
-		o = mpw_lit(o, "member");
-		o = mpw_lit(o, "audience");
-		o = mpw_lit(o, "product_viewers");
-		o = mpw_lit(o, "id");
-		o = mpw_str(o, id, strlen(id));
-		o = mpw_lit(o, "id_type");
-		o = mpw_lit(o, "uid");
+		o = put_member(o, 6, "product_viewers", id);
 		o = mpw_lit(o, "vids");
 		o = mpw_array(o, 2);
 		o = mpw_lit(o, "v-aaaaaaaaaaaa");
