@@ -28,7 +28,6 @@
 #include "state.h"
 #include "strset.h"
 
-#define DAY_MS		86400000LL
 
 struct pbuy {
 	int64_t		 ts;

@@ -12,7 +12,6 @@
 #include "lists.h"
 #include "prog.h"
 
-#define DAY_MS		86400000LL
 #define LIST_CHUNK	(1 << 20)
 
 /* Room for a record of at most n bytes; list_commit(l, its end). */

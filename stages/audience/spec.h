@@ -10,7 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define MAX_MEMBERSHIP	(540LL * 86400000)
+#define DAY_MS		86400000LL
+#define MAX_MEMBERSHIP	(540 * DAY_MS)
 
 enum ev_kind { EV_SESSION, EV_PURCHASE, EV_STAGE };
 
