@@ -264,6 +264,28 @@ Test(format, runs_of_spaces_between_fields) {
 	cr_assert_eq(H.bytes, 5);
 }
 
+/* Found while reading the literal matcher again: a format whose literal
+ * has two spaces rejected the very lines it describes (the first space
+ * took the line's run, the second found none). A run of spaces in the
+ * format now matches a run of one or more in the line. */
+Test(format, a_run_of_spaces_in_the_format) {
+	static const char fmt[] = "$remote_addr - $remote_user [$time_local] "
+	    "\"$request\"  $status $body_bytes_sent";
+
+	cr_assert_eq(BUILD(fmt, "1.2.3.4 - - [10/Oct/2024:13:55:36 +0000] "
+	    "\"GET / HTTP/1.1\"  200 5"), 0, "%s", err);
+	cr_assert_eq(H.status, 200);
+	cr_assert_eq(H.bytes, 5);
+	cr_assert_eq(BUILD(fmt, "1.2.3.4 - - [10/Oct/2024:13:55:36 +0000] "
+	    "\"GET / HTTP/1.1\" 200 6"), 0, "%s", err);
+	cr_assert_eq(H.bytes, 6);
+	cr_assert_eq(BUILD(fmt, "1.2.3.4 - - [10/Oct/2024:13:55:36 +0000] "
+	    "\"GET / HTTP/1.1\"    200 7"), 0, "%s", err);
+	cr_assert_eq(H.bytes, 7);
+	cr_assert_eq(BUILD(fmt, "1.2.3.4 - - [10/Oct/2024:13:55:36 +0000] "
+	    "\"GET / HTTP/1.1\"200 7"), -1);
+}
+
 Test(format, common_lines_under_combined_and_trailing_text) {
 	cr_assert_eq(BUILD("combined", "::1 - - [26/Dec/2016:16:16:29 +0200] "
 	    "\"GET /favicon.ico HTTP/1.1\" 404 209"), 0, "%s", err);

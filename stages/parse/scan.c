@@ -8,7 +8,8 @@
  * allocation.
  *
  * Leniency, each for a real-world reason:
- * - a space in a literal matches a run of spaces (hand-aligned logs);
+ * - a run of spaces in a literal matches a run of one or more spaces
+ *   (hand-aligned logs);
  * - a line may end early, once time and status are read, leaving the
  *   remaining fields absent: a combined parser reads common-format lines
  *   (Apache logs mix both when a vhost changes its LogFormat);
@@ -145,9 +146,12 @@ match_text(const struct lf *f, const char *line, size_t len,
 			}
 			while (l < le) {
 				if (*l == ' ' && p < end && *p == ' ') {
+					/* A run of spaces, the format's and
+					 * the line's, whatever their lengths. */
 					while (p < end && *p == ' ')
 						p++;
-					l++;
+					while (l < le && *l == ' ')
+						l++;
 					continue;
 				}
 				if (p < end && *p == *l) {
