@@ -105,6 +105,26 @@ scan_addr(const char *p, const char *end, char stop)
 	}
 }
 
+/*
+ * Whether the literal is at p as it is written, each of its spaces one
+ * space of the line: then matching it is stepping over it. Anything
+ * else (a run of spaces, a mismatch, the line's end) takes the general
+ * loop below, which gives the same result here.
+ */
+static inline int
+lit_exact(const struct lf_item *it, const char *p, const char *end)
+{
+	size_t k, n = it->litlen;
+
+	if ((size_t)(end - p) < n)
+		return 0;
+	for (k = 0; k < n; k++)
+		if (p[k] != it->lit[k] || (it->lit[k] == ' ' &&
+		    p + k + 1 < end && p[k + 1] == ' '))
+			return 0;
+	return 1;
+}
+
 /* Fields of the format that this line did not fill: left from the last. */
 static void
 clear_absent(struct lf_fields *out, uint32_t absent)
@@ -143,6 +163,10 @@ match_text(const struct lf *f, const char *line, size_t len,
 				out->consumed = len;
 				clear_absent(out, f->have & ~got);
 				return 0;
+			}
+			if (lit_exact(it, p, end)) {
+				p += it->litlen;
+				continue;
 			}
 			while (l < le) {
 				if (*l == ' ' && p < end && *p == ' ') {
