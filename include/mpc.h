@@ -23,6 +23,11 @@ struct mpc {
 #define MPC_SHORT	-1	/* the value runs past the end */
 #define MPC_BAD		-2	/* not MessagePack, or not that type */
 
+/* In a decoder that reads a record where it lies (mpr_scan): return
+ * MPC_SHORT as it is, any other failure of e as MPC_BAD. */
+#define MPC_TRY(e) do { int r_ = (e); if (r_ != 0) \
+	return r_ == MPC_SHORT ? MPC_SHORT : MPC_BAD; } while (0)
+
 static inline void
 mpc_init(struct mpc *c, const void *p, size_t n)
 {
@@ -196,6 +201,41 @@ mpr_consume(struct mpr *r, size_t n)
 int	mpr_more(struct mpr *);
 /* Report bytes left at the end of input as a cut record; returns -1. */
 int	mpr_truncated(struct mpr *);
+
+/*
+ * The next record, read where it lies in the buffer by scan(arg, p,
+ * avail, &len): 0 with its length, MPC_SHORT if it runs past avail (it
+ * is called again with more), MPC_BAD if scan cannot read it. Returns 1
+ * with *rec, *len and *scanned (0: scan could not read it, and the
+ * record was framed on its own), 0 at the end, or -1 after a message
+ * (a cut or bad record, a read error; r->status says which).
+ */
+static inline int
+mpr_scan(struct mpr *r, int (*scan)(void *, const char *, size_t, size_t *),
+    void *arg, const char **rec, size_t *len, int *scanned)
+{
+	size_t avail;
+	int k;
+
+	*scanned = 0;
+	for (;;) {
+		*rec = mpr_window(r, &avail);
+		k = avail ? scan(arg, *rec, avail, len) : MPC_SHORT;
+		if (k != MPC_SHORT)
+			break;
+		if ((k = mpr_more(r)) > 0)
+			continue;
+		if (k == 0 && avail > 0)
+			return mpr_truncated(r);
+		return k;
+	}
+	if (k == 0) {
+		*scanned = 1;
+		mpr_consume(r, *len);
+		return 1;
+	}
+	return mpr_next(r, rec, len);
+}
 
 /* Bytes read so far (for progress). */
 static inline uint64_t

@@ -31,12 +31,10 @@ int	records_each(char *const *paths, size_t npaths, int progress,
 
 /*
  * The same, each record read where it lies in the input's buffer, in the
- * pass that finds its end: scan(arg, p, avail, &len) reads the record at
- * p (avail bytes buffered there) and gives 0 with its length, MPC_SHORT
- * if it runs past avail (it is called again with more), or MPC_BAD if it
- * cannot read it. Then fn(arg, rec, len, scanned, r): scanned 1 after 0,
- * else 0 with the record framed on its own (a bad one ends the input, as
- * in records_each).
+ * walk that finds its end (mpr_scan, mpc.h: scan gives 0 and its length,
+ * MPC_SHORT, or MPC_BAD). Then fn(arg, rec, len, scanned, r): scanned 1
+ * if scan read it, else 0 with the record framed on its own (a bad one
+ * ends the input, as in records_each).
  */
 int	records_scan(char *const *paths, size_t npaths, int progress,
 	    int (*scan)(void *arg, const char *p, size_t avail, size_t *len),

@@ -229,11 +229,6 @@ page(struct fn *F, const char *path, size_t pl, const char *query,
 	F->npurch++;
 }
 
-/* Each reader's result: MPC_SHORT stays itself, anything else is
- * MPC_BAD. */
-#define TRY(e) do { int r_ = (e); if (r_ != 0) \
-	return r_ == MPC_SHORT ? MPC_SHORT : MPC_BAD; } while (0)
-
 /*
  * A record where it lies in the input's buffer (records_scan): its type,
  * and of a session its vid, its pages, and the keys to copy as the bytes
@@ -256,24 +251,24 @@ scan(void *arg, const char *p, size_t avail, size_t *len)
 	S->pageslen = 0;
 	S->nkv = 0;
 	mpc_init(&c, p, avail);
-	TRY(mpc_map(&c, &n));
+	MPC_TRY(mpc_map(&c, &n));
 	S->usable = n <= 64;
 	for (k = 0; k < n; k++) {
 		const char *kv = (const char *)c.p, *key, *t;
 		size_t kl, tn;
 
-		TRY(mpc_str(&c, &key, &kl));
+		MPC_TRY(mpc_str(&c, &key, &kl));
 		if (kl == 4 && memcmp(key, "type", 4) == 0) {
-			TRY(mpc_str(&c, &t, &tn));
+			MPC_TRY(mpc_str(&c, &t, &tn));
 			S->is_session = tn == 7 && memcmp(t, "session", 7) == 0;
 		} else if (kl == 3 && memcmp(key, "vid", 3) == 0) {
-			TRY(mpc_str(&c, &S->vid, &S->vidlen));
+			MPC_TRY(mpc_str(&c, &S->vid, &S->vidlen));
 		} else if (kl == 5 && memcmp(key, "pages", 5) == 0) {
 			S->pages = (const char *)c.p;
-			TRY(mpc_skip(&c));
+			MPC_TRY(mpc_skip(&c));
 			S->pageslen = (size_t)((const char *)c.p - S->pages);
 		} else {
-			TRY(mpc_skip(&c));
+			MPC_TRY(mpc_skip(&c));
 		}
 		if (S->usable && !replaced(key, kl)) {
 			S->kv[S->nkv].p = kv;

@@ -114,11 +114,6 @@ hit_decode(const char *rec, size_t len, struct hit *h)
 	return r == 0 && used == len ? 0 : -1;
 }
 
-/* Each reader's result: MPC_SHORT stays itself, anything else is
- * MPC_BAD (which -1 must not be: -1 is MPC_SHORT). */
-#define TRY(e) do { int r_ = (e); if (r_ != 0) \
-	return r_ == MPC_SHORT ? MPC_SHORT : MPC_BAD; } while (0)
-
 int
 hit_decode_prefix(const char *rec, size_t len, struct hit *h, size_t *used)
 {
@@ -127,7 +122,7 @@ hit_decode_prefix(const char *rec, size_t len, struct hit *h, size_t *used)
 	uint32_t n, i;
 
 	mpc_init(&c, rec, len);
-	TRY(mpc_map(&c, &n));
+	MPC_TRY(mpc_map(&c, &n));
 	hit_clear(h);
 	for (i = 0; i < n; i++) {
 		const char *k, *v;
@@ -135,18 +130,18 @@ hit_decode_prefix(const char *rec, size_t len, struct hit *h, size_t *used)
 		struct span *dst;
 		int64_t x;
 
-		TRY(mpc_str(&c, &k, &kn));
+		MPC_TRY(mpc_str(&c, &k, &kn));
 		if (kn == 2 && memcmp(k, "ts", 2) == 0) {
-			TRY(mpc_int(&c, &h->ts));
+			MPC_TRY(mpc_int(&c, &h->ts));
 			seen_ts = 1;
 		} else if (kn == 6 && memcmp(k, "status", 6) == 0) {
-			TRY(mpc_int(&c, &x));
+			MPC_TRY(mpc_int(&c, &x));
 			h->status = (int)x;
 			seen_status = 1;
 		} else if (kn == 5 && memcmp(k, "bytes", 5) == 0) {
-			TRY(mpc_int(&c, &h->bytes));
+			MPC_TRY(mpc_int(&c, &h->bytes));
 		} else if (kn == 4 && memcmp(k, "kind", 4) == 0) {
-			TRY(mpc_str(&c, &v, &vn));
+			MPC_TRY(mpc_str(&c, &v, &vn));
 			seen_kind = 1;
 			if (vn == 4 && memcmp(v, "page", 4) == 0)
 				h->kind = HIT_PAGE;
@@ -159,19 +154,19 @@ hit_decode_prefix(const char *rec, size_t len, struct hit *h, size_t *used)
 		} else if (kn == 7 && memcmp(k, "consent", 7) == 0) {
 			int b;
 
-			TRY(mpc_bool(&c, &b));
+			MPC_TRY(mpc_bool(&c, &b));
 			h->consent = b ? HIT_CONSENT_GIVEN : HIT_CONSENT_REFUSED;
 		} else if (kn == 4 && memcmp(k, "type", 4) == 0) {
-			TRY(mpc_str(&c, &v, &vn));
+			MPC_TRY(mpc_str(&c, &v, &vn));
 			is_hit = vn == 3 && memcmp(v, "hit", 3) == 0;
 		} else if ((dst = span_for(h, k, kn)) != NULL &&
 		    c.p < c.end && ((*c.p & 0xe0) == 0xa0 || *c.p == 0xd9 ||
 		    *c.p == 0xda || *c.p == 0xdb)) {
-			TRY(mpc_str(&c, &v, &vn));
+			MPC_TRY(mpc_str(&c, &v, &vn));
 			dst->p = v;
 			dst->len = vn;
 		} else {
-			TRY(mpc_skip(&c));
+			MPC_TRY(mpc_skip(&c));
 		}
 	}
 	*used = (size_t)((const char *)c.p - rec);

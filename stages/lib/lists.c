@@ -84,11 +84,6 @@ array_bytes(struct mpc *c, const char **p, size_t *n)
 
 #define KEY(k)	(kn == sizeof(k) - 1 && memcmp(key, k, kn) == 0)
 
-/* Each reader's result: MPC_SHORT stays itself, anything else is
- * MPC_BAD. */
-#define TRY(e) do { int r_ = (e); if (r_ != 0) \
-	return r_ == MPC_SHORT ? MPC_SHORT : MPC_BAD; } while (0)
-
 /*
  * The fields of the record at the start of [rec, rec + len), and in
  * *used its length: 0, MPC_SHORT if it runs past len, MPC_BAD if it is
@@ -104,13 +99,13 @@ fields(const char *rec, size_t len, struct fields *f, size_t *used)
 	f->last_seen = f->expires_at = f->orders = -1;
 	f->revenue = NAN;
 	mpc_init(&c, rec, len);
-	TRY(mpc_map(&c, &n));
+	MPC_TRY(mpc_map(&c, &n));
 	for (i = 0; i < n; i++) {
 		const char *key;
 		size_t kn;
 		int r = 0;
 
-		TRY(mpc_str(&c, &key, &kn));
+		MPC_TRY(mpc_str(&c, &key, &kn));
 		if (KEY("type"))
 			r = mpc_str(&c, &f->type, &f->typen);
 		else if (KEY("name"))
@@ -153,7 +148,7 @@ fields(const char *rec, size_t len, struct fields *f, size_t *used)
 			r = mpc_num(&c, &f->revenue);
 		else
 			r = mpc_skip(&c);
-		TRY(r);
+		MPC_TRY(r);
 	}
 	*used = (size_t)((const char *)c.p - rec);
 	return 0;
@@ -235,43 +230,37 @@ member(struct list_reader *r, const struct fields *f, const char *rec,
 	return LIST_MEMBER;
 }
 
+/* mpr_scan's reader of a record: its fields. */
+static int
+scan_fields(void *arg, const char *p, size_t avail, size_t *len)
+{
+	return fields(p, avail, arg, len);
+}
+
 /*
  * Records are decoded where they lie in the reader's buffer, and framed
- * by that same pass (mpr_window): walking each twice, to find its end
- * and then its fields, was half of what revisit-diff did.
+ * by that same pass (mpr_scan): walking each twice, to find its end and
+ * then its fields, was half of what revisit-diff did.
  */
 int
 list_next(struct list_reader *r, struct list_member *m)
 {
 	struct fields f;
 	const char *rec;
-	size_t len, avail;
-	int k;
+	size_t len;
+	int k, scanned;
 
 	for (;;) {
-		rec = mpr_window(&r->in, &avail);
-		k = avail ? fields(rec, avail, &f, &len) : MPC_SHORT;
-		if (k == MPC_SHORT) {
-			if ((k = mpr_more(&r->in)) > 0)
-				continue;
-			if (k == 0 && avail > 0)
-				k = mpr_truncated(&r->in);
+		if ((k = mpr_scan(&r->in, scan_fields, &f, &rec, &len,
+		    &scanned)) <= 0) {
 			if (k < 0) {
 				r->status = r->in.status;
 				return -1;
 			}
 			return list_ended(r);
 		}
-		if (k != 0) {
-			/* Not MessagePack (the framer says where), or not a
-			 * map with str keys. */
-			if (mpr_next(&r->in, &rec, &len) < 0) {
-				r->status = r->in.status;
-				return -1;
-			}
+		if (!scanned)
 			return bad(r, "not a record (a map with str keys)");
-		}
-		mpr_consume(&r->in, len);
 		if (f.type == NULL)
 			continue;
 		if (IS(f.type, f.typen, "audience"))

@@ -60,7 +60,7 @@ records_scan(char *const *paths, size_t npaths, int progress,
 	for (i = 0; i < npaths; i++) {
 		struct mpr in;
 		const char *rec;
-		size_t len, avail;
+		size_t len;
 		int fd = input_open(paths[i], &r->name), k, scanned;
 
 		if (fd < 0) {
@@ -68,20 +68,8 @@ records_scan(char *const *paths, size_t npaths, int progress,
 			continue;
 		}
 		mpr_init(&in, fd, r->name);
-		for (;;) {
-			rec = mpr_window(&in, &avail);
-			k = avail ? scan(arg, rec, avail, &len) : MPC_SHORT;
-			if (k == MPC_SHORT) {
-				if ((k = mpr_more(&in)) > 0)
-					continue;
-				if (k == 0 && avail > 0)
-					k = mpr_truncated(&in);
-				break;
-			}
-			if ((scanned = k == 0))
-				mpr_consume(&in, len);
-			else if ((k = mpr_next(&in, &rec, &len)) <= 0)
-				break;
+		while ((k = mpr_scan(&in, scan, arg, &rec, &len,
+		    &scanned)) > 0) {
 			r->n++;
 			r->nrec = in.nrec;
 			progress_tick(&r->prog, mpr_bytes(&in), r->n,
