@@ -352,14 +352,18 @@ state_touch(struct at *A, struct aperson *p, const struct touch *t,
 
 /*
  * Pass 1, from a record's head: its order ids mark tonight's repeats,
- * its vids seen tonight learn their link.
+ * its vids seen tonight learn their link (a uid's record). Returns
+ * whether the record may hold touchpoints of tonight's persons, for
+ * pass 2: a vid of it was seen tonight, or its key is tonight's uid or
+ * vid. The only other key a person of tonight can have is the state's
+ * link of such a vid, which is this record's own key. Or -1: damaged.
  */
 static int
 state_head(struct at *A, const struct phead *ph)
 {
 	struct plist l;
 	struct sv s;
-	int r;
+	int r, wanted;
 
 	phead_orders(ph, &l);
 	while ((r = plist_next(&l, &s)) > 0) {
@@ -368,16 +372,23 @@ state_head(struct at *A, const struct phead *ph)
 		if (o != STRTAB_NONE)
 			A->order_known[o] = 1;
 	}
-	if (r < 0 || !ph->is_uid)
+	if (r < 0)
 		return r;
+	wanted = strtab_find(ph->is_uid ? A->uids : A->vids, ph->key.p,
+	    ph->key.n) != STRTAB_NONE;
 	phead_vids(ph, &l);
 	while ((r = plist_next(&l, &s)) > 0) {
-		uint32_t v = strtab_find(A->vids, s.p, s.n);
+		uint32_t v;
 
-		if (v != STRTAB_NONE)
+		if (wanted && !ph->is_uid)
+			break;		/* nothing more to learn */
+		if ((v = strtab_find(A->vids, s.p, s.n)) == STRTAB_NONE)
+			continue;
+		wanted = 1;
+		if (ph->is_uid)
 			A->vinfo[v].state_uid = ph->key;
 	}
-	return r;
+	return r < 0 ? r : wanted;
 }
 
 /* The person a vid of the state belongs to now, or STRTAB_NONE if it is
@@ -429,30 +440,6 @@ state_touches(struct at *A, const struct phead *ph, const struct person *p)
 	}
 }
 
-/*
- * Pass 1: whether a record may hold touchpoints of tonight's persons:
- * a vid of it was seen tonight, or its key is tonight's uid or vid. The
- * only other key a person of tonight can have is the state's link of
- * such a vid, which is this record's own key. So pass 2 need not read
- * the rest of the state again.
- */
-static int
-state_candidate(struct at *A, const struct phead *ph)
-{
-	struct plist l;
-	struct sv s;
-	int r;
-
-	if (strtab_find(ph->is_uid ? A->uids : A->vids, ph->key.p,
-	    ph->key.n) != STRTAB_NONE)
-		return 1;
-	phead_vids(ph, &l);
-	while ((r = plist_next(&l, &s)) > 0)
-		if (strtab_find(A->vids, s.p, s.n) != STRTAB_NONE)
-			return 1;
-	return r;
-}
-
 static void
 damaged(struct at *A, const struct state_head *h)
 {
@@ -473,9 +460,7 @@ state_pass1(struct at *A)
 		const struct state_head *h = &A->heads.v[i];
 
 		A->nstate_persons++;
-		if ((w = state_head(A, &h->ph)) == 0)
-			w = state_candidate(A, &h->ph);
-		if (w < 0) {
+		if ((w = state_head(A, &h->ph)) < 0) {
 			damaged(A, h);
 			r = EX_DATAERR;
 		} else if (w > 0) {
