@@ -92,10 +92,22 @@ if mount -t tmpfs -o size=512k revisit-faults "$F/tmpfs" 2>/dev/null; then
 	head -c 600k /dev/zero >"$F/tmpfs/filler" 2>/dev/null
 	check "faults: a state update on a full disk is 74 naming the state; its last generation is whole; with room, the update succeeds" \
 	    "$ST -q --update $F/tmpfs/st $F/night.mp >/dev/null 2>$F/stfull.err; [ \$? -eq 74 ] && grep -q 'tmpfs/st' $F/stfull.err && $ST -q --check $F/tmpfs/st && $ST --dump $F/tmpfs/st | cmp - $F/st.before && rm $F/tmpfs/filler && $ST -q --update $F/tmpfs/st $F/night.mp >/dev/null && $ST -q --check $F/tmpfs/st"
+	# Two servers' hits one after another, through a pipe, with a
+	# --tmpdir too small for the copy sessionize keeps: the parts cannot
+	# be merged from a copy cut short, so 74 and no sessions, never
+	# sessions of the hits that were copied.
+	gzip -dc "$N/gen/logs/access-s1-$d1.log.gz" "$N/gen/logs/access-s2-$d1.log.gz" |
+	    $bin/revisit-parse -q --max-warnings 0 >"$F/two.mp"
+	rm -f "$F/tmpfs/filler"
+	head -c $(($(df --output=avail -B1 "$F/tmpfs" | tail -1) - 65536)) /dev/zero >"$F/tmpfs/filler"
+	check "faults: sessionize's copy of a piped input on a full --tmpdir is 74 naming it, with no sessions" \
+	    "[ \$(stat -c %s $F/two.mp) -gt 200000 ] && { cat $F/two.mp | $SZ -q --tmpdir $F/tmpfs >$F/two.out 2>$F/two.err; [ \$? -eq 74 ]; } && grep -q 'tmpdir' $F/two.err && [ ! -s $F/two.out ]"
+	rm -f "$F/tmpfs/filler"
 	umount "$F/tmpfs"
 else
 	skip "faults: an output that fills the disk is 74 naming it" "cannot mount a tmpfs here"
 	skip "faults: a state update on a full disk is 74" "cannot mount a tmpfs here"
+	skip "faults: sessionize's copy of a piped input on a full --tmpdir is 74" "cannot mount a tmpfs here"
 fi
 
 # ------------------------------------------------ unreadable, vanishing

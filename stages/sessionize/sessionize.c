@@ -475,19 +475,23 @@ open_input(struct sz *z, struct src *v, char *const *paths, size_t i,
 	return 0;
 }
 
-/* The end of a pass over an input. A copied pipe stopped by a fallback
- * stays open: the second pass reads its copy, then on from it. */
+/*
+ * The end of a pass over an input. A copied pipe stopped by a fallback
+ * stays open: the second pass reads its copy, then on from it. A copy
+ * that is to be read again (to sort, or to merge the parts found) must
+ * be whole: sessions of the part that was copied would be wrong.
+ */
 static void
 close_input(struct sz *z, struct src *v)
 {
 	z->parts[v->i].end = v->in.off + v->in.pos;
 	mpr_stop(&v->in);	/* what was read ahead is in the copy */
+	if ((z->stop || z->scanning) && v->in.tee >= 0 && v->in.tee_err) {
+		errno = v->in.tee_err;
+		die(EX_IOERR, "%s: cannot keep a copy of the input in "
+		    "--tmpdir to read it again:", v->name);
+	}
 	if (z->stop && v->in.tee >= 0) {
-		if (v->in.tee_err) {
-			errno = v->in.tee_err;
-			die(EX_IOERR, "%s: cannot keep a copy of the input in "
-			    "--tmpdir to sort it:", v->name);
-		}
 		z->pipes[v->i] = v->fd;
 	} else if (v->fd != z->tees[v->i]) {
 		input_close(v->fd);
