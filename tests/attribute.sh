@@ -99,6 +99,8 @@ check "attribute: each conversion's last click is the channel of the session it 
     "$AT -q $W/merged.fun | $DU | jq -r 'select(.type == \"conversion\") | [.order_id, .credits.last_click[0].channel] | @tsv' | sort >$t/lc.got && awk -F'\t' 'FNR==1{next} FILENAME ~ /sessions/ {c[\$1\"/\"\$2]=\$5; next} {print \$1\"\t\"c[\$2\"/\"\$6]}' $W/truth/sessions.tsv $W/truth/purchases.tsv | sort >$t/lc.want && [ -s $t/lc.want ] && cmp $t/lc.want $t/lc.got"
 check "attribute: --report: each model's revenue by channel sums to the total" \
     "$AT -q --report $t/ar.txt --report-json $t/ar.json $W/merged.fun >/dev/null && grep -q '^last_non_direct, by channel' $t/ar.txt && jq -e '.totals[0].revenue as \$r | .models | to_entries | all(.value.by_channel | map(.revenue) | add | . - \$r | fabs < 0.01)' $t/ar.json >/dev/null && jq -e '.models | length == 6' $t/ar.json >/dev/null"
+check "attribute: --sums-out FILE is the report as one attribution_sums record; --conversions of it (twice: each sum doubled) writes that report" \
+    "$AT -q --sums-out $t/su.mp --report $t/su-want.txt --report-json $t/su-want.json $W/merged.fun >/dev/null && [ \"\$($DU $t/su.mp | jq -r .type)\" = attribution_sums ] && $AT -q --conversions --report $t/su.txt --report-json $t/su.json $t/su.mp && cmp $t/su.txt $t/su-want.txt && cmp $t/su.json $t/su-want.json && cat $t/su.mp $t/su.mp | $AT -q --conversions --report-json $t/su2.json && [ \"\$(jq '.totals[0].conversions' $t/su2.json)\" = \"\$(jq '2 * .totals[0].conversions' $t/su.json)\" ]"
 check "attribute: --conversions-out FILE is the conversion records alone, as --conversions -o keeps them from its output" \
     "$AT -q --conversions-out $t/co.mp $W/merged.fun >$t/co-all.mp && $AT -q --conversions -o $t/co-want.mp $t/co-all.mp && [ -s $t/co.mp ] && cmp $t/co.mp $t/co-want.mp"
 
@@ -151,8 +153,8 @@ cp -r "$M/one" "$t/flip"
 printf 'X' | dd of="$t/flip/$f" bs=1 seek=5000 conv=notrunc 2>/dev/null
 check "state: --check names a corrupted file, 65" \
     "$ST --check $t/flip 2>$t/fl.err; [ \$? -eq 65 ] && grep -q \"$f: corrupt\" $t/fl.err"
-check "state: a damaged state stops attribute and the update, 65; attribute's --conversions-out is not written" \
-    "$AT -q --state $t/flip --conversions-out $t/flip-co.mp $M/all.fun >/dev/null 2>&1; a=\$?; [ ! -e $t/flip-co.mp ] && [ -z \"\$(ls -a $t | grep flip-co)\" ] || exit 1; $ST -q --update $t/flip $M/one.mp >/dev/null 2>&1; b=\$?; [ \$a -eq 65 ] && [ \$b -eq 65 ]"
+check "state: a damaged state stops attribute and the update, 65; attribute's --conversions-out and --sums-out are not written" \
+    "$AT -q --state $t/flip --conversions-out $t/flip-co.mp --sums-out $t/flip-su.mp $M/all.fun >/dev/null 2>&1; a=\$?; [ ! -e $t/flip-co.mp ] && [ ! -e $t/flip-su.mp ] && [ -z \"\$(ls -a $t | grep 'flip-co\|flip-su')\" ] || exit 1; $ST -q --update $t/flip $M/one.mp >/dev/null 2>&1; b=\$?; [ \$a -eq 65 ] && [ \$b -eq 65 ]"
 cp -r "$M/state" "$t/killed"
 check "state: an update killed before its manifest leaves the previous state" \
     "REVISIT_TEST_KILL_BEFORE_MANIFEST=1 $ST -q --update $t/killed $M/night-2024-06-01.mp >/dev/null 2>&1; [ \$? -ne 0 ] && $ST -q --check $t/killed && $ST --dump $t/killed | tail -n +2 | cmp - $M/state.jsonl"

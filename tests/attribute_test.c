@@ -1,13 +1,18 @@
 /*
  * attribute_test.c - unit tests of the attribution models: the hand
- * checked cases of the issue, credits summing to 1, model names.
+ * checked cases of the issue, credits summing to 1, model names; and of
+ * the report's sums, added up as a sharded night adds them.
  */
 #include <criterion/criterion.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "helpers.h"
 #include "models.h"
+#include "report.h"
 
 #define DAY	86400000LL
 
@@ -156,4 +161,100 @@ Test(models, names)
 	cr_assert_eq(model_index("last_non_direct", 15), M_LAST_NON_DIRECT);
 	cr_assert_eq(model_index("linear2", 7), -1);
 	cr_assert_eq(model_index("line", 4), -1);
+}
+
+/* ---- the report's sums: a shard's report, added up ---- */
+
+#define SV(s)	((struct sv){ (s), sizeof(s) - 1 })
+
+/* Touchpoint i of a made-up night, into r. */
+static void
+touch_into(struct report *r, int i)
+{
+	static const char *const ch[] = { "Paid Search", "Email", "Direct" };
+	static const char *const src[] = { "google", "newsletter",
+		"(direct)" };
+	struct sv c = { ch[i % 3], strlen(ch[i % 3]) };
+	struct sv s = { src[i % 3], strlen(src[i % 3]) };
+
+	report_add(r, i % NMODELS, c, s, SV("cpc"), SV("spring"),
+	    i % 4 ? SV("EUR") : SV("USD"), 1.0 / (1 + i % 7),
+	    12.34 * (i + 1));
+	report_conversion(r, i % 4 ? SV("EUR") : SV("USD"), 12.34 * (i + 1),
+	    i % 11 == 0);
+}
+
+static char *
+tmp_path(const char *what)
+{
+	const char *dir = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+	size_t n = strlen(dir) + strlen(what) + 40;
+	char *p = malloc(n);
+
+	cr_assert_not_null(p);
+	snprintf(p, n, "%s/revisit-sums-%d-%s", dir, (int)getpid(), what);
+	return p;
+}
+
+Test(report, the_sums_of_two_parts_add_up_to_the_whole)
+{
+	unsigned all = (1u << NMODELS) - 1;
+	struct report *whole = report_new(all), *part[2], *sum = report_new(all);
+	char *sp[2] = { tmp_path("s0"), tmp_path("s1") };
+	char *tw = tmp_path("tw"), *jw = tmp_path("jw");
+	char *ts = tmp_path("ts"), *js = tmp_path("js");
+	size_t n, m;
+	char *a, *b;
+	int i, k;
+
+	part[0] = report_new(all);
+	part[1] = report_new(all);
+	for (i = 0; i < 200; i++) {
+		touch_into(whole, i);
+		touch_into(part[i % 3 == 0], i);	/* another order */
+	}
+	for (k = 0; k < 2; k++) {
+		cr_assert_eq(report_write_sums(part[k], sp[k]), 0);
+		a = slurp(sp[k], &n);
+		cr_assert_not_null(a);
+		cr_assert_eq(report_add_sums(sum, a, n), 0);
+		free(a);
+	}
+	cr_assert_eq(report_write(whole, tw, jw), 0);
+	cr_assert_eq(report_write(sum, ts, js), 0);
+	a = slurp(tw, &n);
+	b = slurp(ts, &m);
+	cr_assert(n == m && memcmp(a, b, n) == 0, "text:\n%s\nsums:\n%s", a, b);
+	cr_assert(strstr(a, "USD") != NULL && strstr(a, "newsletter") != NULL);
+	free(a);
+	free(b);
+	a = slurp(jw, &n);
+	b = slurp(js, &m);
+	cr_assert(n == m && memcmp(a, b, n) == 0, "json:\n%s\nsums:\n%s", a, b);
+	free(a);
+	free(b);
+	for (k = 0; k < 2; k++) {
+		unlink(sp[k]);
+		free(sp[k]);
+		report_free(part[k]);
+	}
+	unlink(tw); unlink(jw); unlink(ts); unlink(js);
+	free(tw); free(jw); free(ts); free(js);
+	report_free(whole);
+	report_free(sum);
+}
+
+Test(report, a_record_that_is_not_sums_is_refused)
+{
+	struct report *r = report_new((1u << NMODELS) - 1);
+	/* {"rows": [{"model": "nope", "by": "channel"}]} */
+	static const char bad[] = "\x81\xa4rows\x91\x82\xa5model\xa4nope"
+	    "\xa2" "by" "\xa7" "channel";
+	/* {"rows": 5} */
+	static const char odd[] = "\x81\xa4rows\x05";
+
+	cr_assert_eq(report_add_sums(r, bad, sizeof bad - 1), -1);
+	cr_assert_eq(report_add_sums(r, odd, sizeof odd - 1), -1);
+	cr_assert_eq(report_add_sums(r, "\x81", 1), -1);
+	report_free(r);
 }

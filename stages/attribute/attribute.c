@@ -753,7 +753,7 @@ at_run(char *const *paths, size_t npaths, struct wbuf *out,
 	A.srckeys = strtab_new();
 	A.orders = strtab_new();
 	A.pkeys = strtab_new();
-	if (o->report || o->report_json)
+	if (o->report || o->report_json || o->sums_out)
 		A.rep = report_new(o->models);
 	if (o->state)
 		open_state(&A);
@@ -774,7 +774,12 @@ at_run(char *const *paths, size_t npaths, struct wbuf *out,
 	}
 	gather_touches(&A);
 	write_conversions(&A);
-	if (A.rep && report_write(A.rep, o->report, o->report_json) != 0)
+	/* The sums only if all went well: a shard's, added up later. */
+	if (o->sums_out && A.status == 0 &&
+	    report_write_sums(A.rep, o->sums_out) != 0)
+		A.status = status_merge(A.status, EX_IOERR);
+	if ((o->report || o->report_json) &&
+	    report_write(A.rep, o->report, o->report_json) != 0)
 		A.status = status_merge(A.status, EX_IOERR);
 done:
 	/* Written only if all went well, else its temporary file goes. */

@@ -21,13 +21,13 @@ struct at_opts {
 	const char	*report_json;
 	const char	*conversions_out;	/* also the conversion records,
 						 * alone, to this file */
+	const char	*sums_out;	/* the report's sums, to this file */
 	int		 progress, quiet;
 };
 
-/* The report (--report, --report-json) of the conversion records
- * read, made earlier, and with out the conversions alone (a shard's,
- * for its report to be made with every shard's). Returns an exit
- * status. */
+/* The report (--report, --report-json) of the conversion records and
+ * attribution_sums records read, made earlier (a sharded night's), and
+ * with out the conversions alone. Returns an exit status. */
 int	at_report_conversions(char *const *paths, size_t npaths,
 	    const char *out, const struct at_opts *);
 

@@ -1,9 +1,11 @@
 /*
  * fromconv.c - the attribution report of conversion records already
- * made: a sharded night's, whose shards each credited their persons'
- * conversions. The report is a function of those records alone, and
- * its sums do not depend on their order, so it is the one a single
- * process would have written.
+ * made, or of the sums of such reports: a sharded night's, whose shards
+ * each credited their persons' conversions (--sums-out: a shard's
+ * report as its sums, a few hundred rows where its conversions are
+ * megabytes). The report is a function of those records alone, and its
+ * sums are integers that do not depend on their order, so it is the
+ * one a single process would have written.
  */
 #include "attribute.h"
 
@@ -21,7 +23,7 @@ struct fc {
 	const struct at_opts	*o;
 	struct report		*rep;
 	struct wbuf		*out;	/* the conversions read, or NULL */
-	unsigned long long	 nconv, nbad;
+	unsigned long long	 nconv, nsums, nbad;
 };
 
 #define KEY(c, k)	mpc_key_is(c, k, sizeof(k) - 1)
@@ -59,18 +61,6 @@ touch(struct fc *F, struct mpc *c, int m, struct sv cur, double value)
 }
 
 static int
-model_of(const char *s, size_t n)
-{
-	int m;
-
-	for (m = 0; m < NMODELS; m++)
-		if (strlen(model_names[m]) == n &&
-		    memcmp(model_names[m], s, n) == 0)
-			return m;
-	return -1;
-}
-
-static int
 credits(struct fc *F, struct mpc *c, struct sv cur, double value)
 {
 	uint32_t n, i, k, j;
@@ -84,7 +74,7 @@ credits(struct fc *F, struct mpc *c, struct sv cur, double value)
 
 		if (mpc_str(c, &name, &nn) != 0 || mpc_array(c, &k) != 0)
 			return -1;
-		m = model_of(name, nn);
+		m = model_index(name, nn);
 		for (j = 0; j < k; j++) {
 			if (m < 0 || !((F->o->models >> m) & 1)) {
 				if (mpc_skip(c) != 0)
@@ -137,8 +127,18 @@ record(void *arg, const char *rec, size_t len, const struct records *r)
 	const char *t;
 	size_t tn;
 
-	if (mpc_record_type(rec, len, &t, &tn) != 0 || tn != 10 ||
-	    memcmp(t, "conversion", 10) != 0)
+	if (mpc_record_type(rec, len, &t, &tn) != 0)
+		return;
+	if (tn == 16 && memcmp(t, "attribution_sums", 16) == 0) {
+		if (report_add_sums(F->rep, rec, len) == 0)
+			F->nsums++;
+		else if (F->nbad++ < 10)
+			warnx("%s: record %llu: a damaged attribution_sums "
+			    "record: left out", r->name,
+			    (unsigned long long)r->nrec);
+		return;
+	}
+	if (tn != 10 || memcmp(t, "conversion", 10) != 0)
 		return;
 	if (conversion(F, rec, len) == 0) {
 		F->nconv++;
@@ -154,7 +154,7 @@ int
 at_report_conversions(char *const *paths, size_t npaths, const char *out,
     const struct at_opts *o)
 {
-	struct fc F = { o, report_new(o->models), NULL, 0, 0 };
+	struct fc F = { o, report_new(o->models), NULL, 0, 0, 0 };
 	struct records in;
 	struct wbuf w;
 	const char *text = o->report;
@@ -175,8 +175,9 @@ at_report_conversions(char *const *paths, size_t npaths, const char *out,
 	    o->report_json) != 0)
 		status = status_merge(status, EX_IOERR);
 	if (!o->quiet)
-		fprintf(stderr, "%s: %llu records: %llu conversions reported\n",
-		    prog_name, (unsigned long long)in.n, F.nconv);
+		fprintf(stderr, "%s: %llu records: %llu conversions and %llu "
+		    "shards' sums reported\n", prog_name,
+		    (unsigned long long)in.n, F.nconv, F.nsums);
 	report_free(F.rep);
 	return status;
 }

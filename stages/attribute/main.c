@@ -29,8 +29,11 @@ static const char usage_text[] =
 "  --report-json FILE     the same as JSON\n"
 "  --conversions-out FILE also the conversion records alone to FILE\n"
 "                         (atomically): a shard's, for --conversions\n"
-"  --conversions          only the report of the conversion records read\n"
-"                         (a sharded night's), and with -o those records\n"
+"  --sums-out FILE        the report's sums as one record to FILE\n"
+"                         (atomically): a shard's, for --conversions\n"
+"  --conversions          only the report of the conversion and sums\n"
+"                         records read (a sharded night's), and with -o\n"
+"                         the conversion records\n"
 "  -o, --output FILE      write FILE atomically instead of stdout\n"
 "      --progress         progress on stderr (default on a terminal)\n"
 "  -q, --quiet            no summary line\n"
@@ -40,7 +43,7 @@ static const char usage_text[] =
 "input or a damaged state, 66 an input cannot be opened, 74 I/O error.\n";
 
 enum { O_STATE = 256, O_MODELS, O_LOOKBACK, O_HALF, O_REPORT, O_JSON,
-	O_PROGRESS, O_CONV, O_CONV_OUT };
+	O_PROGRESS, O_CONV, O_CONV_OUT, O_SUMS_OUT };
 
 static const struct option longopts[] = {
 	{ "state",		required_argument,	NULL, O_STATE },
@@ -51,6 +54,7 @@ static const struct option longopts[] = {
 	{ "report-json",	required_argument,	NULL, O_JSON },
 	{ "conversions",	no_argument,		NULL, O_CONV },
 	{ "conversions-out",	required_argument,	NULL, O_CONV_OUT },
+	{ "sums-out",		required_argument,	NULL, O_SUMS_OUT },
 	{ "output",		required_argument,	NULL, 'o' },
 	{ "progress",		no_argument,		NULL, O_PROGRESS },
 	{ "quiet",		no_argument,		NULL, 'q' },
@@ -85,6 +89,7 @@ main(int argc, char *argv[])
 		case O_JSON: o.report_json = optarg; break;
 		case O_CONV: conv = 1; break;
 		case O_CONV_OUT: o.conversions_out = optarg; break;
+		case O_SUMS_OUT: o.sums_out = optarg; break;
 		case 'o': output = optarg; break;
 		case O_PROGRESS: o.progress = 1; break;
 		case 'q': o.quiet = 1; break;

@@ -14,6 +14,8 @@
 
 #include "json.h"
 #include "models.h"
+#include "mpc.h"
+#include "mpk.h"
 #include "prog.h"
 #include "strtab.h"
 #include "wbuf.h"
@@ -390,6 +392,192 @@ report_write(struct report *r, const char *text, const char *json)
 		}
 	}
 	return bad ? -1 : 0;
+}
+
+/* ---- sums: a shard's report, to be added up ---- */
+
+static void
+pack_sv(msgpack_packer *pk, const char *key, struct sv s)
+{
+	mpk_cstr(pk, key);
+	mpk_str(pk, s.p, s.n);
+}
+
+static void
+pack_int(msgpack_packer *pk, const char *key, int64_t v)
+{
+	mpk_cstr(pk, key);
+	msgpack_pack_int64(pk, v);
+}
+
+int
+report_write_sums(struct report *r, const char *path)
+{
+	msgpack_packer pk;
+	struct wbuf w;
+	size_t i;
+
+	if (wbuf_open_atomic(&w, path) != 0) {
+		warnx("cannot create '%s':", path);
+		return -1;
+	}
+	mpk_init(&pk, &w);
+	msgpack_pack_map(&pk, 4);
+	mpk_cstr(&pk, "type");
+	mpk_cstr(&pk, "attribution_sums");
+	pack_int(&pk, "schema", 1);
+	mpk_cstr(&pk, "totals");
+	msgpack_pack_array(&pk, r->ntot);
+	for (i = 0; i < r->ntot; i++) {
+		const struct total *t = &r->tot[i];
+
+		msgpack_pack_map(&pk, 4);
+		pack_sv(&pk, "currency", t->currency);
+		pack_int(&pk, "conversions", (int64_t)t->conversions);
+		pack_int(&pk, "without_touchpoint", (int64_t)t->untouched);
+		pack_int(&pk, "revenue_micros", t->revq);
+	}
+	mpk_cstr(&pk, "rows");
+	msgpack_pack_array(&pk, r->nrows);
+	for (i = 0; i < r->nrows; i++) {
+		const struct row *x = &r->rows[i];
+
+		msgpack_pack_map(&pk, x->by == BY_CHANNEL ? 6 : 8);
+		mpk_cstr(&pk, "model");
+		mpk_cstr(&pk, model_names[x->model]);
+		mpk_cstr(&pk, "by");
+		mpk_cstr(&pk, x->by == BY_CHANNEL ? "channel" : "source");
+		pack_sv(&pk, "currency", x->currency);
+		if (x->by == BY_CHANNEL) {
+			pack_sv(&pk, "channel", x->channel);
+		} else {
+			pack_sv(&pk, "source", x->source);
+			pack_sv(&pk, "medium", x->medium);
+			pack_sv(&pk, "campaign", x->campaign);
+		}
+		pack_int(&pk, "credit_nanos", x->convq);
+		pack_int(&pk, "revenue_micros", x->revq);
+	}
+	if (wbuf_close(&w, 1) != 0) {
+		warnx("%s: write error:", path);
+		return -1;
+	}
+	return 0;
+}
+
+#define KEY(c, k)	mpc_key_is(c, k, sizeof(k) - 1)
+
+/* A str value into s, or an int value into v, after its key. */
+#define STR(c, s)	(mpc_skip(c) || mpc_str(c, &(s).p, &(s).n))
+#define INT(c, v)	(mpc_skip(c) || mpc_int(c, &(v)))
+
+static int
+add_total(struct report *r, struct mpc *c)
+{
+	struct sv cur = { "", 0 };
+	int64_t conv = 0, none = 0, revq = 0;
+	uint32_t n, i, id;
+	int added, e = 0;
+
+	if (mpc_map(c, &n) != 0)
+		return -1;
+	for (i = 0; i < n && e == 0; i++) {
+		if (KEY(c, "currency"))
+			e = STR(c, cur);
+		else if (KEY(c, "conversions"))
+			e = INT(c, conv);
+		else if (KEY(c, "without_touchpoint"))
+			e = INT(c, none);
+		else if (KEY(c, "revenue_micros"))
+			e = INT(c, revq);
+		else
+			e = mpc_skip(c) || mpc_skip(c);
+	}
+	if (e != 0 || conv < 0 || none < 0)
+		return -1;
+	id = strtab_intern(r->curkeys, cur.p, cur.n, &added);
+	if (added) {
+		r->tot = grow_array(r->tot, &r->captot, r->ntot,
+		    sizeof *r->tot);
+		memset(&r->tot[r->ntot], 0, sizeof r->tot[r->ntot]);
+		r->tot[r->ntot++].currency = dup_sv(cur);
+	}
+	r->tot[id].conversions += (unsigned long long)conv;
+	r->tot[id].untouched += (unsigned long long)none;
+	r->tot[id].revq += revq;
+	return 0;
+}
+
+static int
+add_row(struct report *r, struct mpc *c)
+{
+	struct sv model = { 0 }, by = { 0 }, cur = { "", 0 }, ch = { 0 },
+	    src = { 0 }, med = { 0 }, camp = { 0 };
+	int64_t convq = 0, revq = 0;
+	uint32_t n, i;
+	int m, e = 0;
+	struct row *w;
+
+	if (mpc_map(c, &n) != 0)
+		return -1;
+	for (i = 0; i < n && e == 0; i++) {
+		if (KEY(c, "model"))
+			e = STR(c, model);
+		else if (KEY(c, "by"))
+			e = STR(c, by);
+		else if (KEY(c, "currency"))
+			e = STR(c, cur);
+		else if (KEY(c, "channel"))
+			e = STR(c, ch);
+		else if (KEY(c, "source"))
+			e = STR(c, src);
+		else if (KEY(c, "medium"))
+			e = STR(c, med);
+		else if (KEY(c, "campaign"))
+			e = STR(c, camp);
+		else if (KEY(c, "credit_nanos"))
+			e = INT(c, convq);
+		else if (KEY(c, "revenue_micros"))
+			e = INT(c, revq);
+		else
+			e = mpc_skip(c) || mpc_skip(c);
+	}
+	if (e != 0 || (m = model_index(model.p, model.n)) < 0 ||
+	    !(SV_EQ(by, ((struct sv){ "channel", 7 })) ||
+	    SV_EQ(by, ((struct sv){ "source", 6 }))))
+		return -1;
+	if (!((r->models >> m) & 1))
+		return 0;
+	w = row(r, m, by.n == 7 ? BY_CHANNEL : BY_SOURCE, cur, ch, src,
+	    med, camp);
+	w->convq += convq;
+	w->revq += revq;
+	return 0;
+}
+
+int
+report_add_sums(struct report *r, const char *rec, size_t len)
+{
+	struct mpc c;
+	uint32_t n, i, k, j;
+	int e = 0;
+
+	mpc_init(&c, rec, len);
+	if (mpc_map(&c, &n) != 0)
+		return -1;
+	for (i = 0; i < n && e == 0; i++) {
+		int tot = KEY(&c, "totals");
+
+		if (tot || KEY(&c, "rows")) {
+			if (mpc_skip(&c) != 0 || mpc_array(&c, &k) != 0)
+				return -1;
+			for (j = 0; j < k && e == 0; j++)
+				e = tot ? add_total(r, &c) : add_row(r, &c);
+		} else {
+			e = mpc_skip(&c) || mpc_skip(&c);
+		}
+	}
+	return e ? -1 : 0;
 }
 
 void

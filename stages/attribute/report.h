@@ -22,6 +22,18 @@ void		 report_conversion(struct report *, struct sv currency,
  * nothing can be added after. */
 int		 report_write(struct report *, const char *text,
 		    const char *json);
+/*
+ * The sums as one record, "attribution_sums" (schemas/conversion.md),
+ * written atomically to path: a shard's report before the shards are
+ * added up. 0, or -1 after a message. Call it before report_write.
+ */
+int		 report_write_sums(struct report *, const char *path);
+/*
+ * Add a sums record's rows and totals (models the report leaves out are
+ * skipped): the report is then the one of all the conversions behind
+ * it, whatever the order. 0, or -1 for a record that is not one.
+ */
+int		 report_add_sums(struct report *, const char *rec, size_t len);
 void		 report_free(struct report *);
 
 #endif
