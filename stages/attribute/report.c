@@ -145,9 +145,9 @@ report_add(struct report *r, int m, struct sv channel, struct sv source,
 	w->revq += rq;
 }
 
-void
-report_conversion(struct report *r, struct sv currency, double value,
-    int none)
+/* The totals of a currency, made the first time it is seen. */
+static struct total *
+total_of(struct report *r, struct sv currency)
 {
 	uint32_t id;
 	int added;
@@ -159,9 +159,18 @@ report_conversion(struct report *r, struct sv currency, double value,
 		memset(&r->tot[r->ntot], 0, sizeof r->tot[r->ntot]);
 		r->tot[r->ntot++].currency = dup_sv(currency);
 	}
-	r->tot[id].conversions++;
-	r->tot[id].revq += llround(value * 1e6);
-	r->tot[id].untouched += none != 0;
+	return &r->tot[id];
+}
+
+void
+report_conversion(struct report *r, struct sv currency, double value,
+    int none)
+{
+	struct total *t = total_of(r, currency);
+
+	t->conversions++;
+	t->revq += llround(value * 1e6);
+	t->untouched += none != 0;
 }
 
 static int
@@ -476,8 +485,9 @@ add_total(struct report *r, struct mpc *c)
 {
 	struct sv cur = { "", 0 };
 	int64_t conv = 0, none = 0, revq = 0;
-	uint32_t n, i, id;
-	int added, e = 0;
+	struct total *t;
+	uint32_t n, i;
+	int e = 0;
 
 	if (mpc_map(c, &n) != 0)
 		return -1;
@@ -495,16 +505,10 @@ add_total(struct report *r, struct mpc *c)
 	}
 	if (e != 0 || conv < 0 || none < 0)
 		return -1;
-	id = strtab_intern(r->curkeys, cur.p, cur.n, &added);
-	if (added) {
-		r->tot = grow_array(r->tot, &r->captot, r->ntot,
-		    sizeof *r->tot);
-		memset(&r->tot[r->ntot], 0, sizeof r->tot[r->ntot]);
-		r->tot[r->ntot++].currency = dup_sv(cur);
-	}
-	r->tot[id].conversions += (unsigned long long)conv;
-	r->tot[id].untouched += (unsigned long long)none;
-	r->tot[id].revq += revq;
+	t = total_of(r, cur);
+	t->conversions += (unsigned long long)conv;
+	t->untouched += (unsigned long long)none;
+	t->revq += revq;
 	return 0;
 }
 
