@@ -19,6 +19,16 @@ void		 strtab_free(struct strtab *);
 /* The id of s, added if new (*added set to 1 then, if not NULL). */
 uint32_t	 strtab_intern(struct strtab *, const char *s, size_t n,
 		    int *added);
+/*
+ * The same in two steps, for a batch of lookups: each string's hash and
+ * a prefetch of its slot first, then the interning, so that the batch's
+ * cache misses overlap instead of following each other (a table of a
+ * million strings misses the cache on nearly every probe).
+ */
+uint64_t	 strtab_hash(const char *s, size_t n);
+void		 strtab_prefetch(const struct strtab *, uint64_t h);
+uint32_t	 strtab_intern_hashed(struct strtab *, const char *s, size_t n,
+		    uint64_t h, int *added);
 /* The id of s, or STRTAB_NONE. */
 uint32_t	 strtab_find(const struct strtab *, const char *s, size_t n);
 /* The bytes of id, valid while the table is. */

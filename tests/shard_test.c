@@ -374,3 +374,90 @@ Test(shard, vidhist_rewords_translates_every_word)
 	cr_assert_eq(b.currency, e.word);
 	strtab_free(to);
 }
+
+/* The batched night (prefetching each batch's slots) is the night one
+ * hit at a time gives: the same vids in the same order, the same links
+ * and end, over batches cut short by long vids and a partial last one. */
+Test(shard, a_batched_night_is_the_night_hit_by_hit)
+{
+	struct night one = { 0 }, bat = { 0 };
+	struct night_batch b;
+	char vid[600], uid[32];
+	size_t i, n, k;
+
+	prog_init("test-shard");
+	one.vids = strtab_new();
+	one.uids = strtab_new();
+	bat.vids = strtab_new();
+	bat.uids = strtab_new();
+	night_batch_init(&b, &bat);
+	for (i = 0; i < 5000; i++) {
+		struct hit h;
+		int64_t ts = 1717200000000 + (int64_t)(i * 7919 % 5000) * 1000;
+		int page = i % 5 != 0, linked = i % 3 == 0;
+
+		/* Every 97th vid too long to share a batch's bytes. */
+		n = (size_t)snprintf(vid, sizeof vid, "v%05zu", i * 31 % 1700);
+		if (i % 97 == 0) {
+			memset(vid + n, 'x', 500);
+			n += 500;
+		}
+		snprintf(uid, sizeof uid, "u%04zu", i * 7 % 400);
+		memset(&h, 0, sizeof h);
+		h.vid.p = vid;
+		h.vid.len = n;
+		h.ts = ts;
+		h.kind = page ? HIT_PAGE : HIT_ASSET;
+		h.status = i % 11 == 0 ? 404 : 200;
+		h.method.p = "GET";
+		h.method.len = 3;
+		if (linked) {
+			h.uid.p = uid;
+			h.uid.len = strlen(uid);
+		}
+		if (i % 4 == 0) {	/* a link record's way in */
+			struct svid *v = night_vid(&one, vid, n);
+
+			if (linked)
+				night_link(&one, v, uid, strlen(uid), ts);
+			night_batch_link(&b, vid, n, linked ? uid : NULL,
+			    linked ? strlen(uid) : 0, ts);
+			continue;
+		}
+		{
+			struct svid *v = night_vid(&one, vid, n);
+
+			if (page && h.status == 200) {
+				if (ts > one.latest)
+					one.latest = ts;
+				if (linked)
+					night_link(&one, v, uid, strlen(uid), ts);
+			}
+		}
+		night_batch_see(&b, &h);
+	}
+	night_batch_flush(&b);
+	cr_assert_eq(strtab_count(bat.vids), strtab_count(one.vids));
+	cr_assert_eq(bat.latest, one.latest);
+	for (k = 0; k < strtab_count(one.vids); k++) {
+		size_t an, bn, un1, un2;
+		const char *a = strtab_str(one.vids, (uint32_t)k, &an);
+		const char *c = strtab_str(bat.vids, (uint32_t)k, &bn);
+
+		cr_assert(an == bn && memcmp(a, c, an) == 0, "vid %zu", k);
+		cr_assert_eq(one.v[k].uid == STRTAB_NONE,
+		    bat.v[k].uid == STRTAB_NONE, "vid %zu", k);
+		if (one.v[k].uid == STRTAB_NONE)
+			continue;
+		a = strtab_str(one.uids, one.v[k].uid, &un1);
+		c = strtab_str(bat.uids, bat.v[k].uid, &un2);
+		cr_assert(un1 == un2 && memcmp(a, c, un1) == 0, "vid %zu", k);
+		cr_assert_eq(one.v[k].uid_ts, bat.v[k].uid_ts);
+	}
+	free(one.v);
+	free(bat.v);
+	strtab_free(one.vids);
+	strtab_free(one.uids);
+	strtab_free(bat.vids);
+	strtab_free(bat.uids);
+}

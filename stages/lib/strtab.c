@@ -113,10 +113,28 @@ rehash(struct strtab *t)
 	t->mask = cap - 1;
 }
 
+uint64_t
+strtab_hash(const char *s, size_t n)
+{
+	return XXH3_64bits(s, n);
+}
+
+void
+strtab_prefetch(const struct strtab *t, uint64_t h)
+{
+	__builtin_prefetch(&t->slot[h & t->mask]);
+}
+
 uint32_t
 strtab_intern(struct strtab *t, const char *s, size_t n, int *added)
 {
-	uint64_t h = XXH3_64bits(s, n);
+	return strtab_intern_hashed(t, s, n, XXH3_64bits(s, n), added);
+}
+
+uint32_t
+strtab_intern_hashed(struct strtab *t, const char *s, size_t n, uint64_t h,
+    int *added)
+{
 	size_t j = find(t, h, s, n);
 
 	if (added)

@@ -63,13 +63,14 @@ links_record(void *arg, const char *rec, size_t len, const struct records *r)
 
 	(void)r;
 	if (hit_decode(rec, len, &h) == 0)
-		night_see(arg, &h);
+		night_batch_see(arg, &h);
 }
 
 int
 shard_links(char *const *paths, size_t npaths, const char *out, int quiet)
 {
 	struct night n = { 0 };
+	struct night_batch b;
 	struct records in;
 	struct wbuf w;
 	size_t i, nv;
@@ -77,7 +78,9 @@ shard_links(char *const *paths, size_t npaths, const char *out, int quiet)
 
 	n.vids = strtab_new();
 	n.uids = strtab_new();
-	status = records_each(paths, npaths, 0, links_record, &n, &in);
+	night_batch_init(&b, &n);
+	status = records_each(paths, npaths, 0, links_record, &b, &in);
+	night_batch_flush(&b);
 	if (status == 0 && wbuf_open_atomic(&w, out) != 0) {
 		warnx("%s: cannot create:", out);
 		status = EX_CANTCREAT;
@@ -131,6 +134,7 @@ shard_links(char *const *paths, size_t npaths, const char *out, int quiet)
 
 struct jn {
 	struct night	 night;
+	struct night_batch batch;
 	unsigned long long nbad;
 };
 
@@ -162,10 +166,7 @@ join_record(void *arg, const char *rec, size_t len, const struct records *r)
 			bad = mpc_skip(&c) || mpc_skip(&c);
 	}
 	if (!bad && tn == 4 && memcmp(t, "link", 4) == 0 && vid && vn) {
-		struct svid *v = night_vid(&J->night, vid, vn);
-
-		if (uid)
-			night_link(&J->night, v, uid, un, ts);
+		night_batch_link(&J->batch, vid, vn, uid, uid ? un : 0, ts);
 	} else if (!bad && tn == 5 && memcmp(t, "links", 5) == 0 &&
 	    latest >= 0) {
 		if (latest > J->night.latest)
@@ -239,9 +240,11 @@ shard_join(char *const *paths, size_t npaths, const struct shard_opts *o)
 	memset(&J, 0, sizeof J);
 	J.night.vids = strtab_new();
 	J.night.uids = strtab_new();
+	night_batch_init(&J.batch, &J.night);
 	if ((status = output_dir(o->out, "the shards' directory")) != 0)
 		return status;
 	status = records_each(paths, npaths, 0, join_record, &J, &in);
+	night_batch_flush(&J.batch);
 	if (status == 0 && J.nbad)
 		status = EX_DATAERR;
 	if (status == 0 && o->state &&

@@ -31,6 +31,7 @@
 struct sh {
 	const struct shard_opts	*o;
 	struct night		 night;
+	struct night_batch	 batch;
 	struct routes		*routes;	/* --route: the join's table */
 	struct wbuf		*out;		/* per shard */
 	uint64_t		*count;		/* hits per shard */
@@ -44,8 +45,14 @@ struct sh {
 struct svid *
 night_vid(struct night *n, const char *vid, size_t len)
 {
+	return night_vid_hashed(n, vid, len, strtab_hash(vid, len));
+}
+
+struct svid *
+night_vid_hashed(struct night *n, const char *vid, size_t len, uint64_t h)
+{
 	int added;
-	uint32_t v = strtab_intern(n->vids, vid, len, &added);
+	uint32_t v = strtab_intern_hashed(n->vids, vid, len, h, &added);
 
 	if (added) {
 		n->v = grow_array(n->v, &n->cap, v, sizeof *n->v);
@@ -83,20 +90,82 @@ night_link(struct night *n, struct svid *v, const char *uid, size_t len,
 	v->uid_ts = ts;
 }
 
-/* The hits that make sessions (revisit-sessionize's: page hits with a
- * method and status 200-399) give links and the night's end. */
 void
-night_see(struct night *n, const struct hit *h)
+night_batch_init(struct night_batch *b, struct night *n)
 {
-	struct svid *v = night_vid(n, h->vid.p, h->vid.len);
+	b->n = n;
+	b->nb = b->used = 0;
+}
 
-	if (h->kind != HIT_PAGE || h->status < 200 || h->status > 399 ||
-	    h->method.p == NULL)
-		return;
-	if (h->ts > n->latest)
-		n->latest = h->ts;
-	if (h->uid.p != NULL)
-		night_link(n, v, h->uid.p, h->uid.len, h->ts);
+void
+night_batch_flush(struct night_batch *b)
+{
+	size_t i;
+
+	for (i = 0; i < b->nb; i++) {
+		const struct night_batch_e *e = &b->e[i];
+		struct svid *v = night_vid_hashed(b->n, b->bytes + e->vid,
+		    e->vn, e->h);
+
+		if (e->hit && e->ts > b->n->latest)
+			b->n->latest = e->ts;
+		if (e->un)
+			night_link(b->n, v, b->bytes + e->uid, e->un, e->ts);
+	}
+	b->nb = b->used = 0;
+}
+
+static void
+batch_add(struct night_batch *b, const char *vid, size_t vn, const char *uid,
+    size_t un, int64_t ts, int hit)
+{
+	struct night_batch_e *e;
+
+	if (vn + un > sizeof b->bytes - b->used) {
+		night_batch_flush(b);
+		if (vn + un > sizeof b->bytes) {	/* a long one, alone */
+			struct svid *v = night_vid(b->n, vid, vn);
+
+			if (hit && ts > b->n->latest)
+				b->n->latest = ts;
+			if (un)
+				night_link(b->n, v, uid, un, ts);
+			return;
+		}
+	}
+	e = &b->e[b->nb++];
+	e->h = strtab_hash(vid, vn);
+	strtab_prefetch(b->n->vids, e->h);
+	e->ts = ts;
+	e->hit = hit;
+	e->vid = (uint32_t)b->used;
+	e->vn = (uint32_t)vn;
+	memcpy(b->bytes + b->used, vid, vn);
+	b->used += vn;
+	e->uid = (uint32_t)b->used;
+	e->un = (uint32_t)un;
+	if (un)
+		memcpy(b->bytes + b->used, uid, un);
+	b->used += un;
+	if (b->nb == NIGHT_BATCH)
+		night_batch_flush(b);
+}
+
+void
+night_batch_see(struct night_batch *b, const struct hit *h)
+{
+	int hit = h->kind == HIT_PAGE && h->status >= 200 &&
+	    h->status <= 399 && h->method.p != NULL;
+
+	batch_add(b, h->vid.p, h->vid.len, hit ? h->uid.p : NULL,
+	    hit && h->uid.p ? h->uid.len : 0, h->ts, hit);
+}
+
+void
+night_batch_link(struct night_batch *b, const char *vid, size_t vn,
+    const char *uid, size_t un, int64_t ts)
+{
+	batch_add(b, vid, vn, uid, un, ts, 0);
 }
 
 static void
@@ -108,7 +177,7 @@ pass1(void *arg, const char *rec, size_t len, const struct records *r)
 	if (S->spooling)
 		wbuf_write(&S->spool, rec, len);
 	if (hit_decode(rec, len, &h) == 0) {
-		night_see(&S->night, &h);
+		night_batch_see(&S->batch, &h);
 		return;
 	}
 	(void)r;
@@ -348,6 +417,7 @@ shard_run(char *const *paths, size_t npaths, const struct shard_opts *o)
 	S.o = o;
 	S.night.vids = strtab_new();
 	S.night.uids = strtab_new();
+	night_batch_init(&S.batch, &S.night);
 	if ((status = output_dir(o->out, "the shards' directory")) != 0)
 		return status;
 	if (o->routes) {	/* the join decided: one pass */
@@ -362,6 +432,7 @@ shard_run(char *const *paths, size_t npaths, const struct shard_opts *o)
 	if (!rereadable(paths, npaths) && (status = spool_open(&S, &spool)))
 		return status;
 	status = records_each(paths, npaths, o->progress, pass1, &S, &in);
+	night_batch_flush(&S.batch);
 	if (S.spooling) {
 		int fd = S.spool.fd, e = wbuf_close(&S.spool, 0);
 
