@@ -140,7 +140,8 @@ batch_add(struct night_batch *b, const char *vid, size_t vn, const char *uid,
 	e->hit = hit;
 	e->vid = (uint32_t)b->used;
 	e->vn = (uint32_t)vn;
-	memcpy(b->bytes + b->used, vid, vn);
+	if (vn)
+		memcpy(b->bytes + b->used, vid, vn);
 	b->used += vn;
 	e->uid = (uint32_t)b->used;
 	e->un = (uint32_t)un;
