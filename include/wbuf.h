@@ -35,13 +35,17 @@ struct wbuf {
 };
 
 /*
- * Whether atomic files are synced to disk before and after their rename
- * (default 1). A program writing scratch files that a crash makes
- * useless anyway (revisit-shard --scratch) clears it: the rename stays
- * atomic, only durability goes. So does REVISIT_DEFER_SYNC=1 in the
- * environment (prog_init), for a caller that syncs the file system
- * itself before it publishes what the stages wrote.
+ * What an atomic file's close does for durability. WBUF_SYNC (the
+ * default): fsync before the rename and the directory after it.
+ * WBUF_SCRATCH: nothing, for scratch files that a crash makes useless
+ * anyway (revisit-shard --scratch); the rename stays atomic, only
+ * durability goes. WBUF_DEFER (REVISIT_DEFER_SYNC=1 in the environment,
+ * prog_init): a caller syncs the file system itself before it publishes
+ * what the stages wrote; the close only starts the file's writeback
+ * (sync_file_range), so that the disk works while the next stages do and
+ * the caller's sync finds the data on its way.
  */
+enum { WBUF_SCRATCH, WBUF_SYNC, WBUF_DEFER };
 extern int wbuf_durable;
 
 /* Write to fd (not owned unless opened by wbuf_open_atomic). */

@@ -932,6 +932,45 @@ spl_check(int fd, size_t total, int grow_after)
 	cr_assert_eq(off, total);
 }
 
+/* Each durability mode keeps the rename atomic: a dropped file leaves
+ * the old one, a kept one replaces it whole (WBUF_DEFER only starts its
+ * writeback, WBUF_SCRATCH skips the syncs). */
+Test(wbuf, every_durability_mode_replaces_atomically) {
+	const char *path = "/tmp/revisit-durable-test";
+	int modes[] = { WBUF_SYNC, WBUF_DEFER, WBUF_SCRATCH }, saved = wbuf_durable;
+	size_t m;
+
+	for (m = 0; m < sizeof modes / sizeof modes[0]; m++) {
+		struct wbuf w;
+		char buf[16] = { 0 };
+		int fd;
+
+		wbuf_durable = modes[m];
+		unlink(path);
+		cr_assert_eq(wbuf_open_atomic(&w, path), 0);
+		wbuf_puts(&w, "old\n");
+		cr_assert_eq(wbuf_close(&w, 1), 0);
+		cr_assert_eq(wbuf_open_atomic(&w, path), 0);
+		wbuf_puts(&w, "dropped\n");
+		cr_assert_eq(wbuf_close(&w, 0), 0);
+		fd = open(path, O_RDONLY);
+		cr_assert(fd >= 0);
+		cr_assert_eq(read(fd, buf, sizeof buf - 1), 4);
+		close(fd);
+		cr_assert_str_eq(buf, "old\n", "mode %d", modes[m]);
+		cr_assert_eq(wbuf_open_atomic(&w, path), 0);
+		wbuf_puts(&w, "new\n");
+		cr_assert_eq(wbuf_close(&w, 1), 0);
+		fd = open(path, O_RDONLY);
+		memset(buf, 0, sizeof buf);
+		cr_assert_eq(read(fd, buf, sizeof buf - 1), 4);
+		close(fd);
+		cr_assert_str_eq(buf, "new\n", "mode %d", modes[m]);
+	}
+	wbuf_durable = saved;
+	unlink(path);
+}
+
 Test(wbuf, spliced_buffers_reach_a_slow_reader_unchanged) {
 	size_t total = (size_t)9 * WBUF_SIZE + 12345;
 	pid_t pid;

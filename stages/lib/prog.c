@@ -30,7 +30,7 @@ prog_init(const char *argv0)
 	/* A caller that syncs the whole tree before publishing it (the
 	 * nightly job) spares each file its own fsync. */
 	if (defer != NULL && strcmp(defer, "1") == 0)
-		wbuf_durable = 0;
+		wbuf_durable = WBUF_DEFER;
 }
 
 void *

@@ -213,7 +213,7 @@ wbuf_reserve_slow(struct wbuf *w, size_t n)
 	return w->buf + w->len;
 }
 
-int wbuf_durable = 1;
+int wbuf_durable = WBUF_SYNC;
 
 /* fsync the directory holding path, so the rename itself is durable. */
 static int
@@ -249,13 +249,19 @@ wbuf_close(struct wbuf *w, int keep)
 	wbuf_flush(w);
 	err = w->err;
 	if (w->tmppath) {
-		if (err == 0 && keep && wbuf_durable && fsync(w->fd) != 0)
+		if (err == 0 && keep && wbuf_durable == WBUF_SYNC &&
+		    fsync(w->fd) != 0)
 			err = errno;
+		/* A hint: a failure shows in the caller's sync. */
+		if (err == 0 && keep && wbuf_durable == WBUF_DEFER)
+			(void)sync_file_range(w->fd, 0, 0,
+			    SYNC_FILE_RANGE_WRITE);
 		if (close(w->fd) != 0 && err == 0)
 			err = errno;
 		if (err == 0 && keep) {
 			if (rename(w->tmppath, w->path) != 0 ||
-			    (wbuf_durable && sync_dir(w->path) != 0))
+			    (wbuf_durable == WBUF_SYNC &&
+			    sync_dir(w->path) != 0))
 				err = errno;
 		}
 		if (err != 0 || !keep)

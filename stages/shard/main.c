@@ -85,7 +85,7 @@ main(int argc, char *argv[])
 		case O_PER_INPUT: o.per_input = 1; break;
 		case O_RESHARD: case O_LINKS: case O_JOIN: mode = c; break;
 		case O_ROUTE: o.routes = optarg; break;
-		case O_SCRATCH: wbuf_durable = 0; break;
+		case O_SCRATCH: wbuf_durable = WBUF_SCRATCH; break;
 		case O_INDEX:
 			o.index = (size_t)parse_count("--index", optarg);
 			break;
