@@ -97,6 +97,19 @@ night_batch_init(struct night_batch *b, struct night *n)
 	b->nb = b->used = 0;
 }
 
+/* One vid of the night (its hash h), its end if hit, its link if un. */
+static void
+night_add(struct night *n, const char *vid, size_t vn, uint64_t h,
+    const char *uid, size_t un, int64_t ts, int hit)
+{
+	struct svid *v = night_vid_hashed(n, vid, vn, h);
+
+	if (hit && ts > n->latest)
+		n->latest = ts;
+	if (un)
+		night_link(n, v, uid, un, ts);
+}
+
 void
 night_batch_flush(struct night_batch *b)
 {
@@ -104,13 +117,9 @@ night_batch_flush(struct night_batch *b)
 
 	for (i = 0; i < b->nb; i++) {
 		const struct night_batch_e *e = &b->e[i];
-		struct svid *v = night_vid_hashed(b->n, b->bytes + e->vid,
-		    e->vn, e->h);
 
-		if (e->hit && e->ts > b->n->latest)
-			b->n->latest = e->ts;
-		if (e->un)
-			night_link(b->n, v, b->bytes + e->uid, e->un, e->ts);
+		night_add(b->n, b->bytes + e->vid, e->vn, e->h,
+		    b->bytes + e->uid, e->un, e->ts, e->hit);
 	}
 	b->nb = b->used = 0;
 }
@@ -124,12 +133,8 @@ batch_add(struct night_batch *b, const char *vid, size_t vn, const char *uid,
 	if (vn + un > sizeof b->bytes - b->used) {
 		night_batch_flush(b);
 		if (vn + un > sizeof b->bytes) {	/* a long one, alone */
-			struct svid *v = night_vid(b->n, vid, vn);
-
-			if (hit && ts > b->n->latest)
-				b->n->latest = ts;
-			if (un)
-				night_link(b->n, v, uid, un, ts);
+			night_add(b->n, vid, vn, strtab_hash(vid, vn), uid, un,
+			    ts, hit);
 			return;
 		}
 	}
