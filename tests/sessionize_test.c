@@ -614,6 +614,37 @@ Test(sess, server_files_one_after_another_are_merged_not_sorted) {
 	free(stream);
 }
 
+/*
+ * What a pipe leaves in --tmpdir to be read again is the page hits as
+ * sessions need them, not the bytes that came: no agent, address or
+ * byte count, nothing of other kinds.
+ */
+Test(sess, a_piped_input_is_copied_as_its_page_hits_only) {
+	static struct h v[300], parts[300];
+	char *stream;
+	size_t len, n = server_files(v, parts, 300, 3);
+	int fd = hits_file(parts, n);
+	off_t in = lseek(fd, 0, SEEK_END);
+
+	close(fd);
+	run_mode(v, n, SZ_STREAM, 1, 0);
+	len = O.len;
+	stream = malloc(len);
+	memcpy(stream, O.buf, len);
+	run_mode(parts, n, SZ_AUTO, 1, 0);
+	cr_assert_eq(R.copied, 0, "a file is read again, not copied");
+	run_pipe(parts, n, SZ_AUTO, 0);
+	cr_assert_eq(R.parts, 3);
+	cr_assert_gt(R.copied, 0);
+	cr_assert_lt(R.copied, (uint64_t)in / 2, "copied %llu bytes of %lld",
+	    (unsigned long long)R.copied, (long long)in);
+	cr_assert_eq(O.len, len);
+	cr_assert(memcmp(O.buf, stream, len) == 0, "piped parts differ");
+	run_pipe(parts, n, SZ_SORT, 0);
+	cr_assert_eq(R.copied, 0, "sorting from the start needs no copy");
+	free(stream);
+}
+
 /* More parts than the memory limit gives readers for: the sort. */
 Test(sess, too_many_parts_are_sorted) {
 	static struct h v[300], parts[300];

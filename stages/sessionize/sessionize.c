@@ -9,16 +9,17 @@
  * released is beyond the window: streaming can no longer be right.
  *
  * So by default (auto) output to a pipe is held in a temporary file, and
- * input from a pipe is copied to one as it is read; if the input turns
- * out to be far out of order, the sessions written or held are dropped.
- * The common case is server files one after another: a few parts, each
- * in time order. The rest of the input is only scanned for where its
- * parts begin, and the parts are then read again side by side, merged
- * by time, and streamed (their merge is within the window: see
- * track_part). Input of too many parts, or whose open state outgrows
- * --memory-limit, is read again into an external sort instead: files
- * from the start, a pipe from its copy and then on from the pipe. No
- * wrong session is ever written.
+ * the page hits of input from a pipe are copied to one, as chits, as
+ * they are read; if the input turns out to be far out of order, the
+ * sessions written or held are dropped. The common case is server files
+ * one after another: a few parts, each in time order. The rest of the
+ * input is only scanned for where its parts begin, and the parts are
+ * then read again side by side, merged by time, and streamed (their
+ * merge is within the window: see track_part). Input of too many parts,
+ * or whose open state outgrows --memory-limit, goes to an external sort
+ * instead: what was read so far (a pipe's copy, a file again up to where
+ * it stopped), then the rest as it comes. No wrong session is ever
+ * written.
  * --sort sorts from the start; --stream writes as it goes and fails with
  * status 65 on far disorder.
  */
@@ -76,8 +77,8 @@ struct sz {
 	}			*parts;		/* per input */
 	size_t			 nsplits, maxparts;
 	size_t			 ninputs;
-	int			*tees;		/* per input: its copy, or -1 */
-	int			*pipes;		/* per input: the copied one */
+	struct wbuf		*copies;	/* per input: a pipe's page hits,
+						   as chits; fd -1 for none */
 	const char		**names;	/* per input, for messages */
 	int			 passfd;
 	struct wbuf		 pass;		/* other records */
@@ -224,13 +225,15 @@ fall_back(struct sz *z, const char *why)
 	z->mode = SZ_SORT;
 	z->why = why;
 	z->scanning = 0;
+	z->spool = spool_new(z->o->tmpdir, z->o->memory_limit / 2,
+	    chit_cmp_visitor, chit_visitor_key);
 	if (z->holding) {
 		/* The held output is dropped: give its memory to the sort. */
 		free(z->hold.buf);
 		z->hold.buf = NULL;
 		z->hold.len = z->hold.cap = 0;
 	}
-	/* Stop here, and read the inputs again from the start. */
+	/* Stop here: what was read goes to the sort, then the rest. */
 	z->stop = 1;
 }
 
@@ -289,17 +292,34 @@ device(struct sz *z, const struct span *ua)
 struct src;
 static void	take_hit(struct sz *, struct src *);
 
-/* An input being read: its next hit decoded, waiting for its turn. */
+/*
+ * An input being read: its next hit decoded, waiting for its turn. A
+ * pipe's copy is read as the chits it holds (c, in the read buffer).
+ */
 struct src {
 	struct mpr	 in;
 	const char	*name;
 	int		 fd;
 	size_t		 i;		/* of the paths */
-	int		 has;		/* h holds its next hit (used bytes) */
+	int		 chits;		/* reading a copy */
+	int		 has;		/* its next hit is h or c (used bytes) */
 	int		 done;
+	int64_t		 ts;		/* of that hit */
 	struct hit	 h;
+	const char	*c;
 	size_t		 used;
 };
+
+static void	place(struct sz *, struct chit *, const char *name);
+
+/* Where the next page hit of input i goes in its copy, else in it. */
+static uint64_t
+part_offset(const struct sz *z, const struct src *s)
+{
+	const struct wbuf *w = &z->copies[s->i];
+
+	return w->fd >= 0 ? w->total : s->in.off + s->in.pos;
+}
 
 static void
 take_hit(struct sz *z, struct src *s)
@@ -317,15 +337,49 @@ take_hit(struct sz *z, struct src *s)
 		return;
 	}
 	if (!z->replay) {
+		struct wbuf *copy = &z->copies[s->i];
+		uint64_t off = part_offset(z, s);
+
 		z->nhits++;
 		z->npages++;
+		if (z->mode == SZ_AUTO && copy->fd >= 0) {
+			/* Copied before its part is tracked, which may fall
+			 * back: the sort then finds it in the copy. */
+			c = carena_alloc(z->arena, chit_size(h));
+			chit_make(c, h, device(z, &h->ua));
+			wbuf_write(copy, c, c->len);
+			track_part(z, s->i, off, h->ts);
+			if (z->scanning || z->stop) {
+				carena_release(z->arena, c);
+				return;
+			}
+			place(z, c, name);
+			return;
+		}
 		if (z->mode == SZ_AUTO)
-			track_part(z, s->i, s->in.off + s->in.pos, h->ts);
+			track_part(z, s->i, off, h->ts);
 		if (z->scanning || z->stop)
 			return;
 	}
 	c = carena_alloc(z->arena, chit_size(h));
 	chit_make(c, h, device(z, &h->ua));
+	place(z, c, name);
+}
+
+/* A hit read back from a copy: page hits only, counted when copied. */
+static void
+take_chit(struct sz *z, struct src *s)
+{
+	struct chit *c = carena_alloc(z->arena, s->used);
+
+	memcpy(c, s->c, s->used);
+	place(z, c, s->name);
+}
+
+/* Where a page hit goes: the sort, or the reorder window. */
+static void
+place(struct sz *z, struct chit *c, const char *name)
+{
 	if (z->spool)
 		spool_add(z->spool, c);
 	if (z->mode == SZ_SORT) {
@@ -387,10 +441,46 @@ take_hit(struct sz *z, struct src *s)
  * parts again, the other records were passed on and counted already.
  */
 static void
+chit_next(struct src *s)
+{
+	while (!s->has && !s->done) {
+		size_t avail;
+		const char *p = mpr_window(&s->in, &avail);
+		uint32_t len = 0;
+		int r;
+
+		if (avail >= sizeof len)
+			memcpy(&len, p, sizeof len);
+		if (avail < sizeof len || avail < len) {
+			if ((r = mpr_more(&s->in)) <= 0) {
+				/* A copy is whole when read: an end inside a
+				 * chit is a damaged --tmpdir. */
+				if (r < 0 || avail > 0)
+					die(EX_IOERR, "%s: the copy of the input in "
+					    "--tmpdir is damaged", s->name);
+				s->done = 1;
+			}
+			continue;
+		}
+		if (len < sizeof(struct chit) || len % 8 != 0)
+			die(EX_IOERR, "%s: the copy of the input in --tmpdir is "
+			    "damaged", s->name);
+		memcpy(&s->ts, p + offsetof(struct chit, ts), sizeof s->ts);
+		s->c = p;
+		s->used = len;
+		s->has = 1;
+	}
+}
+
+static void
 src_next(struct sz *z, struct src *s)
 {
 	int r = 0;
 
+	if (s->chits) {
+		chit_next(s);
+		return;
+	}
 	while (!s->has && !s->done && !z->stop &&
 	    (z->status != EX_DATAERR || z->o->mode != SZ_STREAM)) {
 		const char *p, *rec, *t;
@@ -413,6 +503,7 @@ src_next(struct sz *z, struct src *s)
 			    &z->ticks);
 		}
 		if (r == 0) {
+			s->ts = s->h.ts;
 			s->has = 1;
 			break;
 		}
@@ -445,58 +536,90 @@ is_regular(int fd)
 }
 
 /*
- * Open input i: on the first pass, an input that cannot be read again
- * (a pipe) is copied as it is read, unless sorting from the start; on
- * the second, that copy is read instead.
+ * Open input i. One that cannot be read again (a pipe) gets a copy in
+ * --tmpdir, unless sorting from the start: the chits of its page hits,
+ * which is all that merging its parts or sorting needs of it.
  */
 static int
-open_input(struct sz *z, struct src *v, char *const *paths, size_t i,
-    int again)
+open_input(struct sz *z, struct src *v, char *const *paths, size_t i)
 {
 	v->i = i;
-	if (again && z->tees[i] >= 0) {
-		v->fd = z->tees[i];	/* then on from the pipe */
-		v->name = z->names[i];
-	} else if ((v->fd = input_open(paths[i], &v->name)) < 0) {
-		if (!again)
-			z->status = status_merge(z->status, EX_NOINPUT);
+	if ((v->fd = input_open(paths[i], &v->name)) < 0) {
+		z->status = status_merge(z->status, EX_NOINPUT);
 		return -1;
 	}
-	if (again && lseek(v->fd, 0, SEEK_SET) != 0)
-		die(EX_IOERR, "%s: cannot read it again:", v->name);
 	mpr_init(&v->in, v->fd, v->name);
-	if (again && z->tees[i] >= 0)
-		v->in.then = z->pipes[i];
 	z->names[i] = v->name;
-	if (!again && z->mode == SZ_AUTO && !is_regular(v->fd)) {
-		z->tees[i] = tmpfile_in(z->o->tmpdir, "input");
-		v->in.tee = z->tees[i];
-	}
+	if (z->mode == SZ_AUTO && !is_regular(v->fd))
+		wbuf_init(&z->copies[i], tmpfile_in(z->o->tmpdir, "input"));
 	return 0;
 }
 
 /*
- * The end of a pass over an input. A copied pipe stopped by a fallback
- * stays open: the second pass reads its copy, then on from it. A copy
- * that is to be read again (to sort, or to merge the parts found) must
- * be whole: sessions of the part that was copied would be wrong.
+ * A copy about to be read must be whole: sessions of the part that was
+ * copied would be wrong.
  */
+static void
+copy_ready(struct sz *z, size_t i)
+{
+	struct wbuf *w = &z->copies[i];
+
+	wbuf_flush(w);
+	if (w->err) {
+		errno = w->err;
+		die(EX_IOERR, "%s: cannot keep a copy of the input in --tmpdir "
+		    "to read it again:", z->names[i]);
+	}
+}
+
+/* The end of the first pass over an input: where it stopped. */
 static void
 close_input(struct sz *z, struct src *v)
 {
-	z->parts[v->i].end = v->in.off + v->in.pos;
-	mpr_stop(&v->in);	/* what was read ahead is in the copy */
-	if ((z->stop || z->scanning) && v->in.tee >= 0 && v->in.tee_err) {
-		errno = v->in.tee_err;
-		die(EX_IOERR, "%s: cannot keep a copy of the input in "
-		    "--tmpdir to read it again:", v->name);
-	}
-	if (z->stop && v->in.tee >= 0) {
-		z->pipes[v->i] = v->fd;
-	} else if (v->fd != z->tees[v->i]) {
-		input_close(v->fd);
-	}
+	const struct wbuf *w = &z->copies[v->i];
+
+	z->parts[v->i].end = w->fd >= 0 ? w->total : v->in.off + v->in.pos;
 	mpr_free(&v->in);
+	input_close(v->fd);
+}
+
+/*
+ * A reader of [from, to) of input i again: of its copy, or of the file,
+ * by pread (the first pass's reader may still be reading it).
+ */
+static void
+src_range(struct sz *z, struct src *v, size_t i, int fd, uint64_t from,
+    uint64_t to, size_t cap)
+{
+	memset(v, 0, sizeof *v);
+	v->i = i;
+	v->name = z->names[i];
+	v->chits = z->copies[i].fd >= 0;
+	v->fd = v->chits ? z->copies[i].fd : fd;
+	mpr_init_range(&v->in, v->fd, v->name, from, to, cap);
+}
+
+static void	merge(struct sz *, struct src *, size_t);
+
+/*
+ * The sort takes input i from the start to end (a file's offset; a
+ * copy is taken whole), without counting it again or passing its other
+ * records on twice.
+ */
+static void
+spool_again(struct sz *z, size_t i, int fd, uint64_t end)
+{
+	struct src r;
+
+	if (z->copies[i].fd >= 0) {
+		copy_ready(z, i);
+		end = z->copies[i].total;
+	}
+	src_range(z, &r, i, fd, 0, end, WBUF_SIZE);
+	z->replay = 1;
+	merge(z, &r, 1);
+	z->replay = 0;
+	mpr_free(&r.in);
 }
 
 /*
@@ -515,20 +638,28 @@ merge(struct sz *z, struct src *v, size_t k)
 
 		for (i = 0; i < k; i++) {
 			src_next(z, &v[i]);
-			if (v[i].has && (best == NULL || v[i].h.ts < best->h.ts))
+			if (v[i].has && (best == NULL || v[i].ts < best->ts))
 				best = &v[i];
 		}
 		if (best == NULL || z->stop ||
 		    (z->status == EX_DATAERR && z->o->mode == SZ_STREAM))
 			break;
-		take_hit(z, best);
+		if (best->chits)
+			take_chit(z, best);
+		else
+			take_hit(z, best);
 		mpr_consume(&best->in, best->used);
 		best->has = 0;
 	}
 }
 
+/*
+ * The first pass. A fallback to sorting stops it: the sort takes what
+ * each input gave so far (a pipe's copy, a file again up to where it
+ * is), then the pass goes on, into the sort, from where it stopped.
+ */
 static void
-read_inputs(struct sz *z, char *const *paths, size_t n, int again)
+read_inputs(struct sz *z, char *const *paths, size_t n)
 {
 	struct src *v = calloc(n + 1, sizeof *v);
 	size_t i, k = 0;
@@ -536,9 +667,15 @@ read_inputs(struct sz *z, char *const *paths, size_t n, int again)
 	if (v == NULL)
 		die(EX_OSERR, "out of memory");
 	for (i = 0; i < n; i++)
-		if (open_input(z, &v[k], paths, i, again) == 0)
+		if (open_input(z, &v[k], paths, i) == 0)
 			k++;
 	merge(z, v, k);
+	if (z->stop) {
+		z->stop = 0;
+		for (i = 0; i < k; i++)
+			spool_again(z, v[i].i, v[i].fd, v[i].in.off + v[i].in.pos);
+		merge(z, v, k);
+	}
 	for (i = 0; i < k; i++)
 		close_input(z, &v[i]);
 	free(v);
@@ -549,7 +686,8 @@ read_inputs(struct sz *z, char *const *paths, size_t n, int again)
  * each input's parts read from the input again (a pipe's from its
  * copy), each part by its own reader of PART_BUF bytes. The earliest
  * hit goes first; a tie goes to the input named first, then to its
- * earlier part.
+ * earlier part. Should that fall back to sorting after all, the sort
+ * takes every input whole.
  */
 #define PART_BUF	(256u << 10)
 
@@ -568,31 +706,33 @@ read_parts(struct sz *z, char *const *paths, size_t n)
 		const struct parts *p = &z->parts[i];
 		const char *name = z->names[i];
 
-		fds[i] = z->tees[i];
-		if (fds[i] < 0 && z->names[i] != NULL &&
-		    (fds[i] = input_open(paths[i], &name)) < 0)
-			die(EX_NOINPUT, "%s: cannot read it again:", paths[i]);
-		if (z->names[i] == NULL)
+		fds[i] = -1;
+		if (name == NULL)
 			continue;	/* could not be opened at all */
-		for (j = 0; j <= p->n; j++) {
-			v[k].i = i;
-			v[k].name = z->names[i];
-			v[k].fd = fds[i];
-			mpr_init_range(&v[k].in, fds[i], z->names[i],
+		if (z->copies[i].fd >= 0)
+			copy_ready(z, i);
+		else if ((fds[i] = input_open(paths[i], &name)) < 0)
+			die(EX_NOINPUT, "%s: cannot read it again:", paths[i]);
+		for (j = 0; j <= p->n; j++, k++)
+			src_range(z, &v[k], i, fds[i],
 			    j ? p->start[j - 1] : 0,
 			    j < p->n ? p->start[j] : p->end, PART_BUF);
-			k++;
-		}
 	}
 	merge(z, v, k);
 	for (i = 0; i < k; i++)
 		mpr_free(&v[i].in);
+	z->replay = 0;
+	if (z->stop) {
+		z->stop = 0;
+		for (i = 0; i < n; i++)
+			if (z->names[i] != NULL)
+				spool_again(z, i, fds[i], z->parts[i].end);
+	}
 	for (i = 0; i < n; i++)
-		if (z->names[i] != NULL && z->tees[i] < 0)
+		if (fds[i] >= 0)
 			input_close(fds[i]);
 	free(v);
 	free(fds);
-	z->replay = 0;
 }
 
 /*
@@ -681,18 +821,17 @@ sz_run(char *const *paths, size_t npaths, struct wbuf *out,
 	}
 	/*
 	 * What a fallback to sorting needs: the input again (files are
-	 * read again, a pipe is copied to --tmpdir as it is read), and the
-	 * sessions written so far undone (a hold, unless the output is an
-	 * -o file that can be truncated). Memory: a quarter of the limit
-	 * for held output, spilling beyond; a quarter for the window and
-	 * the open sessions (then the fallback).
+	 * read again, a pipe's page hits are copied to --tmpdir as they are
+	 * read), and the sessions written so far undone (a hold, unless the
+	 * output is an -o file that can be truncated). Memory: a quarter of
+	 * the limit for held output, spilling beyond; a quarter for the
+	 * window and the open sessions (then the fallback).
 	 */
-	if ((z.tees = malloc(npaths * sizeof *z.tees)) == NULL ||
-	    (z.pipes = malloc(npaths * sizeof *z.pipes)) == NULL ||
+	if ((z.copies = calloc(npaths, sizeof *z.copies)) == NULL ||
 	    (z.names = calloc(npaths, sizeof *z.names)) == NULL)
 		die(EX_OSERR, "out of memory");
 	for (i = 0; i < npaths; i++)
-		z.tees[i] = z.pipes[i] = -1;
+		z.copies[i].fd = -1;
 	if (o->mode == SZ_SORT)
 		z.spool = spool_new(o->tmpdir, o->memory_limit / 2,
 		    chit_cmp_visitor, chit_visitor_key);
@@ -716,26 +855,15 @@ sz_run(char *const *paths, size_t npaths, struct wbuf *out,
 		z.S = sessions_new(&z.so, out);
 	}
 	progress_init(&z.prog, o->progress);
-	read_inputs(&z, paths, npaths, 0);
-	if (z.scanning && !z.stop) {
+	read_inputs(&z, paths, npaths);
+	if (z.scanning) {
 		z.scanning = 0;
 		read_parts(&z, paths, npaths);
-		z.replayed = !z.stop;
+		z.replayed = z.mode != SZ_SORT;
 		if (z.replayed && !o->quiet)
 			fprintf(stderr, "%s: merged %zu time-ordered parts of the "
 			    "input (out of order)\n", prog_name,
 			    z.ninputs + z.nsplits);
-	}
-	if (z.stop) {
-		/* Read the inputs again, into a spool, and sort that. */
-		z.stop = 0;
-		z.spool = spool_new(o->tmpdir, o->memory_limit / 2,
-		    chit_cmp_visitor, chit_visitor_key);
-		z.pass.len = 0;
-		if (ftruncate(z.passfd, 0) != 0 || lseek(z.passfd, 0, SEEK_SET) != 0)
-			die(EX_IOERR, "passed records: truncate:");
-		z.nrec = z.nhits = z.npages = z.nskip = z.npass = z.nbad = 0;
-		read_inputs(&z, paths, npaths, 1);
 	}
 	progress_done(&z.prog);
 
@@ -773,6 +901,10 @@ sz_run(char *const *paths, size_t npaths, struct wbuf *out,
 	if (o->result != NULL) {
 		o->result->sorted = z.mode == SZ_SORT;
 		o->result->parts = z.replayed ? z.ninputs + z.nsplits : 0;
+		o->result->copied = 0;
+		for (i = 0; i < npaths; i++)
+			if (z.copies[i].fd >= 0)
+				o->result->copied += z.copies[i].total;
 	}
 	wbuf_flush(&z.pass);
 	if (z.pass.err) {
@@ -798,16 +930,15 @@ sz_run(char *const *paths, size_t npaths, struct wbuf *out,
 	free(z.ring);
 	free(z.devcache);
 	for (i = 0; i < npaths; i++) {
-		if (z.tees[i] >= 0)
-			close(z.tees[i]);
-		if (z.pipes[i] >= 0)
-			input_close(z.pipes[i]);
+		if (z.copies[i].fd >= 0) {
+			free(z.copies[i].buf);
+			close(z.copies[i].fd);
+		}
 	}
 	for (i = 0; i < npaths; i++)
 		free(z.parts[i].start);
 	free(z.parts);
-	free(z.tees);
-	free(z.pipes);
+	free(z.copies);
 	free(z.names);
 	carena_free(z.arena);
 	return z.status;

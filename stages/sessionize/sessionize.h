@@ -33,6 +33,7 @@ struct sz_opts {
 struct sz_result {
 	int		 sorted;	/* by the external sort */
 	size_t		 parts;		/* time-ordered parts merged, or 0 */
+	uint64_t	 copied;	/* bytes of piped input kept in --tmpdir */
 };
 
 /*
