@@ -145,10 +145,6 @@ struct mpr {
 	uint64_t	 off;		/* stream offset of buf[0] */
 	uint64_t	 nrec;
 	int		 status;	/* after -1: EX_DATAERR or EX_IOERR */
-	int		 tee;		/* every byte read is copied here, or -1 */
-	int		 tee_err;	/* errno of a failed copy */
-	int		 then;		/* at the end of fd, read on from this,
-					   or -1 */
 	int		 ranged;	/* reads [rpos, rend) with pread */
 	uint64_t	 rpos, rend;
 	/* A pipe is read ahead by a thread (readahead.h); buf then points
@@ -167,12 +163,6 @@ void	mpr_init(struct mpr *, int fd, const char *name);
 void	mpr_init_range(struct mpr *, int fd, const char *name, uint64_t from,
 	    uint64_t to, size_t cap);
 void	mpr_free(struct mpr *);
-/*
- * Stop reading ahead (the reader's records are no longer valid): every
- * byte taken from fd has then been copied to tee, and tee_err is final.
- * mpr_free does this too; call it first to check tee_err.
- */
-void	mpr_stop(struct mpr *);
 /*
  * The next record's bytes, valid until the next call: 1, 0 at the end,
  * or -1 after a message (bad or truncated MessagePack, read error).

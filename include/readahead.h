@@ -31,11 +31,10 @@ struct ra;
 int	ra_wanted(int fd);
 
 /*
- * Start reading fd ahead. tee, unless -1, gets a copy of every byte read,
- * in order, written by the thread. NULL if no thread could be started
- * (then read fd as usual).
+ * Start reading fd ahead. NULL if no thread could be started (then read
+ * fd as usual).
  */
-struct ra *ra_start(int fd, int tee);
+struct ra *ra_start(int fd);
 
 /*
  * The next block: its data at *p (with RA_HEAD bytes free before it),
@@ -44,12 +43,7 @@ struct ra *ra_start(int fd, int tee);
  */
 ssize_t	ra_next(struct ra *, char **p);
 
-/*
- * Stop the thread and free everything. Every byte the thread took from
- * fd was copied to tee by then, so a caller that reads on from fd later
- * (after the tee's copy) loses nothing. Returns the errno of a failed
- * copy to tee, else 0.
- */
-int	ra_stop(struct ra *);
+/* Stop the thread (what it read ahead is dropped) and free everything. */
+void	ra_stop(struct ra *);
 
 #endif

@@ -420,7 +420,6 @@ mpr_setup(struct mpr *r, int fd, const char *name, size_t cap)
 	memset(r, 0, sizeof *r);
 	r->fd = fd;
 	r->name = name;
-	r->tee = r->then = -1;
 	r->cap = cap;
 	if ((r->buf = r->own = malloc(r->cap)) == NULL)
 		die(EX_OSERR, "out of memory");
@@ -443,26 +442,10 @@ mpr_init_range(struct mpr *r, int fd, const char *name, uint64_t from,
 }
 
 void
-mpr_stop(struct mpr *r)
-{
-	int e;
-
-	if (r->ra == NULL)
-		return;
-	e = ra_stop(r->ra);
-	r->ra = NULL;
-	if (e != 0 && r->tee_err == 0)
-		r->tee_err = e;
-	r->off += r->pos;
-	r->buf = r->own;
-	r->pos = r->len = 0;
-	r->eof = 1;
-}
-
-void
 mpr_free(struct mpr *r)
 {
-	mpr_stop(r);
+	ra_stop(r->ra);
+	r->ra = NULL;
 	free(r->own);
 	r->buf = r->own = NULL;
 }
@@ -536,9 +519,8 @@ mpr_more(struct mpr *r)
 		return 0;
 	if (!r->ra_tried) {
 		r->ra_tried = 1;
-		if (!r->ranged && r->then < 0 && r->len == 0 &&
-		    ra_wanted(r->fd))
-			r->ra = ra_start(r->fd, r->tee);
+		if (!r->ranged && r->len == 0 && ra_wanted(r->fd))
+			r->ra = ra_start(r->fd);
 	}
 	if (r->ra != NULL)
 		return ra_more(r);
@@ -576,18 +558,10 @@ mpr_more(struct mpr *r)
 		r->status = EX_IOERR;
 		return -1;
 	}
-	if (n == 0 && r->then >= 0) {
-		r->fd = r->then;
-		r->then = -1;
-		return mpr_more(r);
-	}
 	if (n == 0) {
 		r->eof = 1;
 		return 0;
 	}
-	if (r->tee >= 0 && r->tee_err == 0 &&
-	    write_all(r->tee, r->buf + r->len, (size_t)n) != 0)
-		r->tee_err = errno ? errno : EIO;
 	r->len += (size_t)n;
 	return 1;
 }

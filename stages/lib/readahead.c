@@ -30,7 +30,7 @@ struct filled {
 };
 
 struct ra {
-	int		 fd, tee, tee_err;
+	int		 fd;
 	int		 stopfd[2];	/* written to stop the thread */
 	pthread_t	 thread;
 	pthread_mutex_t	 mu;
@@ -105,9 +105,6 @@ fill(struct ra *a, char *p)
 			return have ? (ssize_t)have : -1;
 		if (n == 0)
 			return (ssize_t)have;
-		if (a->tee >= 0 && a->tee_err == 0 &&
-		    write_all(a->tee, p + have, (size_t)n) != 0)
-			a->tee_err = errno ? errno : EIO;
 		have += (size_t)n;
 		if (RA_BLOCK - have < RA_HEAD)
 			return (ssize_t)have;
@@ -173,7 +170,7 @@ ra_main(void *arg)
 }
 
 struct ra *
-ra_start(int fd, int tee)
+ra_start(int fd)
 {
 	struct ra *a = calloc(1, sizeof *a);
 	sigset_t all, old;
@@ -182,7 +179,6 @@ ra_start(int fd, int tee)
 	if (a == NULL)
 		return NULL;
 	a->fd = fd;
-	a->tee = tee;
 	/* The blocks a reader that keeps up needs, made now: the thread
 	 * never fails for memory. */
 	for (a->nall = 0; a->nall < RA_SHORT; a->nall++) {
@@ -242,14 +238,13 @@ ra_next(struct ra *a, char **p)
 	return f.len;
 }
 
-int
+void
 ra_stop(struct ra *a)
 {
 	size_t i;
-	int e;
 
 	if (a == NULL)
-		return 0;
+		return;
 	pthread_mutex_lock(&a->mu);
 	a->stop = 1;
 	pthread_cond_signal(&a->cv_freed);
@@ -258,7 +253,6 @@ ra_stop(struct ra *a)
 		/* A pipe of our own with room: cannot fail. */
 	}
 	pthread_join(a->thread, NULL);
-	e = a->tee_err;
 	close(a->stopfd[0]);
 	close(a->stopfd[1]);
 	pthread_mutex_destroy(&a->mu);
@@ -267,5 +261,4 @@ ra_stop(struct ra *a)
 	for (i = 0; i < a->nall; i++)
 		free(a->all[i]);
 	free(a);
-	return e;
 }
