@@ -20,5 +20,8 @@ char	*arena_copy(struct arena *, const void *p, size_t n);
 /* The same, packed with no alignment: for strings. */
 char	*arena_pack(struct arena *, const void *p, size_t n);
 void	 arena_free(struct arena *);
+/* Everything handed out let go at once; the current chunk is kept, to
+ * be handed out again (its pages are already the process's). */
+void	 arena_reset(struct arena *);
 
 #endif

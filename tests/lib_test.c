@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "arena.h"
 #include "hash.h"
 #include "hit.h"
 #include "json.h"
@@ -983,4 +984,47 @@ Test(wbuf, a_file_is_written_as_ever) {
 	cr_assert_eq(wbuf_close(&w, 1), 0);
 	cr_assert_eq(lseek(fileno(f), 0, SEEK_END), 3);
 	fclose(f);
+}
+
+/* A big block first, then small ones: none overlaps another. */
+Test(arena, a_big_first_block_is_not_handed_out_again) {
+	struct arena a = { 0 };
+	size_t big = 300u << 10;
+	char *b = arena_alloc(&a, big), *s;
+	int i;
+
+	memset(b, 'B', big);
+	for (i = 0; i < 1000; i++) {
+		s = arena_alloc(&a, 64);
+		cr_assert(s >= b + big || s + 64 <= b, "block %d inside the big one", i);
+		memset(s, 'S', 64);
+	}
+	for (i = 0; i < (int)big; i++)
+		cr_assert_eq(b[i], 'B', "byte %d of the big block overwritten", i);
+	arena_free(&a);
+}
+
+/* A reset arena hands out its current chunk again, from its start. */
+Test(arena, a_reset_reuses_the_current_chunk) {
+	struct arena a = { 0 };
+	char *first, *again;
+	int i;
+
+	arena_reset(&a);			/* empty: nothing to do */
+	for (i = 0; i < 3000; i++)		/* several chunks */
+		arena_alloc(&a, 1000);
+	arena_alloc(&a, 1u << 20);		/* a big one */
+	arena_reset(&a);
+	cr_assert_eq(a.total, 0);
+	first = arena_alloc(&a, 16);
+	memset(arena_alloc(&a, 5000), 1, 5000);
+	arena_reset(&a);
+	again = arena_alloc(&a, 16);
+	cr_assert_eq(again, first, "the kept chunk, from its start");
+	arena_free(&a);
+	arena_alloc(&a, 1u << 20);		/* big, with no current chunk */
+	arena_reset(&a);
+	cr_assert_null(a.head);
+	cr_assert_not_null(arena_alloc(&a, 16));
+	arena_free(&a);
 }

@@ -17,8 +17,12 @@ struct achunk {
 	max_align_t	 data[];
 };
 
-/* A chunk of sz bytes: the current one unless big (then the current one
- * stays current: big blocks are rare and get a chunk of their own). */
+/*
+ * A chunk of sz bytes: the current one unless big (then the current one
+ * stays current: big blocks are rare and get a chunk of their own). The
+ * current chunk, when there is one (a->p set), is the head; a big one
+ * goes after it, or is the head until a current one comes.
+ */
 static char *
 chunk(struct arena *a, size_t sz, int big)
 {
@@ -26,9 +30,12 @@ chunk(struct arena *a, size_t sz, int big)
 
 	if (c == NULL)
 		die(EX_OSERR, "out of memory");
-	if (big && a->head) {
+	if (big && a->p != NULL) {
 		c->next = a->head->next;
 		a->head->next = c;
+	} else if (big) {
+		c->next = a->head;
+		a->head = c;
 	} else {
 		c->next = a->head;
 		a->head = c;
@@ -84,6 +91,25 @@ arena_pack(struct arena *a, const void *p, size_t n)
 	a->p += n;
 	a->total += n;
 	return d;
+}
+
+void
+arena_reset(struct arena *a)
+{
+	struct achunk *keep = a->head, *c, *next;
+
+	if (a->p == NULL) {		/* no current chunk to keep */
+		arena_free(a);
+		return;
+	}
+	for (c = keep->next; c; c = next) {
+		next = c->next;
+		free(c);
+	}
+	keep->next = NULL;
+	a->p = (char *)keep->data;
+	a->end = a->p + ARENA_CHUNK;
+	a->total = 0;
 }
 
 void
