@@ -85,11 +85,12 @@ struct keep {
 	int64_t		 retention;	/* everything else, and persons */
 };
 
-/* Arrays from a (never freed one by one) instead of malloc: for a
- * process that lets all its persons go at once. NULL: malloc again. */
+/* Arrays from a (never freed one by one) instead of malloc, in the
+ * calling thread: for one that lets all its persons go at once. NULL:
+ * malloc again. */
 struct arena;
 void	person_arrays_in(struct arena *a);
-/* Whether they come from such an arena now (one thread's, then). */
+/* Whether they come from such an arena now, in the calling thread. */
 int	person_arrays_shared(void);
 
 /* Room for exactly n elements in an array of a person (the allocator

@@ -343,7 +343,11 @@ dteardown(void)
 	teardown();
 }
 
-/* Write persons named keys[] (vids) as the next generation. */
+static const char *const skus[] = { "SKU-1", "SKU-2", "SKU-3", "SKU-4",
+	"SKU-5", "SKU-6", "SKU-7" };
+
+/* Write persons named keys[] (vids) as the next generation, each with
+ * a few skus viewed, the last its key. */
 static void
 write_gen(const char **keys, size_t n, const char **gone, size_t ngone,
     int base, uint64_t persons)
@@ -363,7 +367,17 @@ write_gen(const char **keys, size_t n, const char **gone, size_t ngone,
 			struct person p;
 			struct sess s = session(keys[i], T0 + (int64_t)i,
 			    "Direct", "", "", "");
+			struct sess_event viewed[8];
+			size_t k, nv = 1 + i % 8;	/* persons of many sizes */
 
+			for (k = 0; k < nv; k++) {
+				viewed[k].name = k + 1 < nv ? S(skus[k]) :
+				    S(keys[i]);
+				viewed[k].ts = T0 + (int64_t)i + 1000 *
+				    (int64_t)(k + 1);
+			}
+			s.viewed = viewed;
+			s.nviewed = nv;
 			person_init(&p, S(keys[i]), 0);
 			add(&p, &s);
 			person_prune(&p, T0, &keep30, dict);
@@ -489,16 +503,53 @@ Test(statedir, a_wrong_person_count_is_found, .init = dsetup,
 /* ---- every person, read ahead by a thread ---- */
 
 struct seen {
+	const struct sv	*words;		/* the state's */
 	char		*keys;		/* "k k k ", as current() has them */
 	size_t		 len, cap, n;
 	pthread_t	 caller;
 	int		 other_thread;
 };
 
+/* A person as write_gen made it: one vid, its key, one session at
+ * first, skus viewed a second apart after it, the last its key. */
+static int
+sv_eq(struct sv a, struct sv b)
+{
+	return a.n == b.n && memcmp(a.p, b.p, a.n) == 0;
+}
+
+static void
+whole(const struct person *p, const struct sv *words)
+{
+	const struct vidhist *h;
+	const struct sv *w;
+	uint32_t k;
+
+	cr_assert_eq(p->nvids, 1, "%.*s: %u vids", (int)p->key.n, p->key.p,
+	    p->nvids);
+	h = &p->vids[0];
+	cr_assert(sv_eq(h->vid, p->key), "%.*s: another vid", (int)p->key.n,
+	    p->key.p);
+	cr_assert_eq(h->ntouch, 1);
+	cr_assert_not_null(h->touch);
+	cr_assert_eq(h->touch[0].start, h->first);
+	cr_assert(h->nviewed >= 1 && h->nviewed <= 8, "%.*s: %u skus",
+	    (int)p->key.n, p->key.p, h->nviewed);
+	cr_assert_not_null(h->viewed);
+	for (k = 0; k < h->nviewed; k++)
+		cr_assert_eq(h->viewed[k].ts, h->first + 1000 * (int64_t)(k + 1),
+		    "%.*s: sku %u's time", (int)p->key.n, p->key.p, k);
+	w = &words[h->viewed[h->nviewed - 1].word];
+	cr_assert(sv_eq(*w, p->key), "%.*s: sku %.*s", (int)p->key.n,
+	    p->key.p, (int)w->n, w->p);
+}
+
 static void
 see(void *arg, const struct person *p)
 {
 	struct seen *s = arg;
+
+	whole(p, s->words);
 
 	if (s->len + p->key.n + 2 > s->cap) {
 		s->cap = 2 * (s->len + p->key.n + 2);
@@ -523,6 +574,7 @@ each_vs_iter(size_t want)
 	cr_assert_not_null(iter);
 	current(iter, 16 * want + 1);
 	cr_assert(state_open(&st, dir) == 0);
+	s.words = st.words;
 	cr_assert_eq(state_each(&st, 0, see, &s), 0);
 	state_close(&st);
 	cr_assert_eq(s.n, want);

@@ -66,11 +66,12 @@ person_key_cmp(struct sv a, int a_uid, struct sv b, int b_uid)
 
 /*
  * Where the arrays of persons come from: malloc, or an arena for a
- * batch (revisit-state, revisit-attribute) that lets them all go at
- * once at its end; there, an array that grows leaves its old copy
- * behind, and nothing is freed one by one.
+ * batch (revisit-state; state_each's reader, a batch of persons at a
+ * time) that lets them all go at once at its end; there, an array that
+ * grows leaves its old copy behind, and nothing is freed one by one.
+ * Each thread says for itself.
  */
-static struct arena *arrays;
+static _Thread_local struct arena *arrays;
 
 void
 person_arrays_in(struct arena *a)

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "arena.h"
 #include "person.h"
 #include "prog.h"
 
@@ -27,6 +28,7 @@
 struct batch {
 	struct person	 p[EACH_BATCH];
 	size_t		 n;
+	struct arena	 arrays;	/* of its persons (threaded) */
 };
 
 struct each {
@@ -86,6 +88,7 @@ static void *
 reader(void *arg)
 {
 	struct each *E = arg;
+	size_t i;
 	int r = 1;
 
 	while (r > 0) {
@@ -95,13 +98,17 @@ reader(void *arg)
 		while (E->made - E->used == EACH_DEPTH)
 			pthread_cond_wait(&E->cv, &E->mu);
 		pthread_mutex_unlock(&E->mu);
-		/* The slot is ours until made moves past it. */
+		/* The slot is ours until made moves past it. Its persons'
+		 * arrays come from its arena, let go at once and made again
+		 * in the same pages: no malloc and free per array. */
 		b = &E->b[E->made % EACH_DEPTH];
-		for (b->n = 0; b->n < EACH_BATCH; b->n++) {
-			person_free(&b->p[b->n]);
+		person_arrays_in(&b->arrays);
+		for (i = 0; i < EACH_BATCH; i++)	/* forgotten, before */
+			person_free(&b->p[i]);	/* their memory is reused */
+		arena_reset(&b->arrays);
+		for (b->n = 0; b->n < EACH_BATCH; b->n++)
 			if ((r = next_person(E, &b->p[b->n])) <= 0)
 				break;
-		}
 		pthread_mutex_lock(&E->mu);
 		E->made += b->n > 0;
 		if (r <= 0) {
@@ -119,7 +126,7 @@ each_threaded(struct each *E, void (*fn)(void *, const struct person *),
     void *arg)
 {
 	pthread_t t;
-	size_t i, j;
+	size_t i;
 	int status;
 
 	if ((E->b = calloc(EACH_DEPTH, sizeof *E->b)) == NULL)
@@ -152,9 +159,10 @@ each_threaded(struct each *E, void (*fn)(void *, const struct person *),
 	pthread_join(t, NULL);
 	status = E->status;
 out:
+	/* The reader's persons are its arenas' (a thread of its own that
+	 * could not start left none). */
 	for (i = 0; i < EACH_DEPTH; i++)
-		for (j = 0; j < EACH_BATCH; j++)
-			person_free(&E->b[i].p[j]);
+		arena_free(&E->b[i].arrays);
 	free(E->b);
 	pthread_cond_destroy(&E->cv);
 	pthread_mutex_destroy(&E->mu);
