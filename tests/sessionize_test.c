@@ -121,28 +121,33 @@ hits_file(const struct h *v, size_t n)
 	return fd;
 }
 
-/* Run sz_run on input ifd with mode and timeout; sessions land in O. */
+/* Run sz_run on inputs ifd[] with mode and timeout; sessions land in O. */
 static void
-run_fd(int ifd, enum sz_mode mode, int split, size_t memlimit)
+run_fds(const int *ifd, size_t nin, enum sz_mode mode, int split,
+    size_t memlimit)
 {
 	struct sz_opts o = { .timeout = 30 * MIN, .max_disorder = 5 * MIN,
 	    .campaign_split = split, .mode = mode, .tmpdir = "/tmp",
 	    .memory_limit = memlimit ? memlimit : 64u << 20, .quiet = 1,
 	    .result = &R };
-	char in[64], outp[] = "/tmp/revisit-szo-XXXXXX";
-	char *paths[1] = { in };
+	char in[4][64], outp[] = "/tmp/revisit-szo-XXXXXX";
+	char *paths[4];
 	int ofd = mkstemp(outp);
 	struct wbuf w;
-	size_t len, off = 0;
+	size_t len, off = 0, i;
 	off_t end;
 
+	cr_assert_leq(nin, 4);
 	o.tc = TC;
 	unlink(outp);
-	snprintf(in, sizeof in, "/dev/fd/%d", ifd);
+	for (i = 0; i < nin; i++) {
+		snprintf(in[i], sizeof in[i], "/dev/fd/%d", ifd[i]);
+		paths[i] = in[i];
+	}
 	wbuf_init(&w, ofd);
 	for (; O.n > 0; O.n--)
 		msgpack_unpacked_destroy(&O.u[O.n - 1]);
-	O.status = sz_run(paths, 1, &w, &o);
+	O.status = sz_run(paths, nin, &w, &o);
 	cr_assert_eq(wbuf_close(&w, 1), 0);
 	end = lseek(ofd, 0, SEEK_END);
 	len = (size_t)end;
@@ -151,7 +156,8 @@ run_fd(int ifd, enum sz_mode mode, int split, size_t memlimit)
 	O.len = len;
 	cr_assert_eq(pread(ofd, O.buf, len, 0), (ssize_t)len);
 	close(ofd);
-	close(ifd);
+	for (i = 0; i < nin; i++)
+		close(ifd[i]);
 	O.n = 0;
 	while (off < len && O.n < 64) {
 		msgpack_unpacked_init(&O.u[O.n]);
@@ -159,6 +165,12 @@ run_fd(int ifd, enum sz_mode mode, int split, size_t memlimit)
 		    MSGPACK_UNPACK_SUCCESS);
 		O.n++;
 	}
+}
+
+static void
+run_fd(int ifd, enum sz_mode mode, int split, size_t memlimit)
+{
+	run_fds(&ifd, 1, mode, split, memlimit);
 }
 
 /* The hits from a file. */
@@ -169,20 +181,19 @@ run_mode(const struct h *v, size_t n, enum sz_mode mode, int split,
 	run_fd(hits_file(v, n), mode, split, memlimit);
 }
 
-/* The hits through a pipe, written by a child as a stage before in a
- * pipeline would: the input cannot be read again. */
-static void
-run_pipe(const struct h *v, size_t n, enum sz_mode mode, size_t memlimit)
+/* The hits through a pipe, written by child *pid as a stage before in
+ * a pipeline would: the input cannot be read again. */
+static int
+hits_pipe(const struct h *v, size_t n, pid_t *pid)
 {
-	int fd = hits_file(v, n), p[2], st;
+	int fd = hits_file(v, n), p[2];
 	off_t len = lseek(fd, 0, SEEK_END);
 	char *buf = malloc((size_t)len);
-	pid_t pid;
 
 	cr_assert_eq(pread(fd, buf, (size_t)len, 0), (ssize_t)len);
 	close(fd);
 	cr_assert_eq(pipe(p), 0);
-	if ((pid = fork()) == 0) {
+	if ((*pid = fork()) == 0) {
 		int r;
 
 		close(p[0]);
@@ -190,12 +201,28 @@ run_pipe(const struct h *v, size_t n, enum sz_mode mode, size_t memlimit)
 		free(buf);	/* valgrind follows the child */
 		_exit(r != 0);
 	}
-	cr_assert_gt(pid, 0);
+	cr_assert_gt(*pid, 0);
 	close(p[1]);
 	free(buf);
-	run_fd(p[0], mode, 1, memlimit);
+	return p[0];
+}
+
+static void
+pipe_done(pid_t pid)
+{
+	int st;
+
 	cr_assert_eq(waitpid(pid, &st, 0), pid);
 	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+}
+
+static void
+run_pipe(const struct h *v, size_t n, enum sz_mode mode, size_t memlimit)
+{
+	pid_t pid;
+
+	run_fd(hits_pipe(v, n, &pid), mode, 1, memlimit);
+	pipe_done(pid);
 }
 
 static void
@@ -578,6 +605,17 @@ server_files(struct h *v, struct h *parts, size_t n, size_t nparts)
 	return n;
 }
 
+/* The hits v[0..n) as runs of time, the latest run first: nruns parts. */
+static void
+runs_reversed(const struct h *v, size_t n, struct h *out, size_t nruns)
+{
+	size_t c, i, k = 0;
+
+	for (c = nruns; c-- > 0;)
+		for (i = c * n / nruns; i < (c + 1) * n / nruns; i++)
+			out[k++] = v[i];
+}
+
 /*
  * Far disorder from server files one after another: the parts are
  * found, read again side by side and merged by time, not sorted; the
@@ -645,26 +683,91 @@ Test(sess, a_piped_input_is_copied_as_its_page_hits_only) {
 	free(stream);
 }
 
-/* More parts than the memory limit gives readers for: the sort. */
-Test(sess, too_many_parts_are_sorted) {
-	static struct h v[300], parts[300];
+/*
+ * A file and a pipe read together: the file one server's hits in time
+ * order, the pipe two servers' hits in ten runs of time, the latest
+ * first. Their parts merged (the file's and the pipe's copy side by
+ * side); with readers for only eight, sorted once the first pass finds
+ * the ninth part (the file read again up to where it stopped, the
+ * pipe's copy, then the rest as it comes): the bytes streaming all the
+ * hits writes.
+ */
+Test(sess, a_file_and_a_pipe_out_of_order_merge_or_sort_the_same) {
+	static struct h v[300], parts[300], file[300], two[300], piped[300];
 	char *stream;
-	size_t len, n = server_files(v, parts, 300, 3);
+	size_t len, n = server_files(v, parts, 300, 3), nf = 0, nt = 0, np = 0;
+	size_t i, lims[2] = { 0, 8u << 20 };
+	int k;
 
+	for (i = 0; i < n; i++) {
+		if ((v[i].vid[1] - '0') % 3 == 0)
+			file[nf++] = v[i];
+		else
+			two[nt++] = v[i];
+	}
+	runs_reversed(two, nt, piped, 10);
+	np = nt;
+	cr_assert_gt(nf, 20);
+	cr_assert_eq(np, nt);
 	run_mode(v, n, SZ_STREAM, 1, 0);
 	len = O.len;
 	stream = malloc(len);
 	memcpy(stream, O.buf, len);
-	run_mode(parts, n, SZ_AUTO, 1, 2u << 20);	/* readers for 2 */
+	for (k = 0; k < 2; k++) {
+		int fds[2];
+		pid_t pid;
+
+		fds[0] = hits_file(file, nf);
+		fds[1] = hits_pipe(piped, np, &pid);
+		run_fds(fds, 2, SZ_AUTO, 1, lims[k]);
+		pipe_done(pid);
+		cr_assert_eq(O.status, 0);
+		cr_assert_eq(R.sorted, k == 1, "limit %zu: sorted %d", lims[k],
+		    R.sorted);
+		if (k == 1)
+			cr_assert_str_eq(R.why, "out of order");
+		cr_assert_eq(R.parts, k == 0 ? 11 : 0, "%zu parts", R.parts);
+		cr_assert_gt(R.copied, 0);
+		cr_assert_eq(O.len, len, "limit %zu", lims[k]);
+		cr_assert(memcmp(O.buf, stream, len) == 0, "limit %zu: the "
+		    "sessions differ", lims[k]);
+	}
+	free(stream);
+}
+
+/*
+ * More parts than the memory limit gives readers for (twelve runs of
+ * time, the latest first; 8 MiB: readers for eight, and room enough for
+ * the open sessions): the sort, found while scanning for the parts.
+ */
+Test(sess, too_many_parts_are_sorted) {
+	static struct h v[300], parts[300], runs[300];
+	char *stream;
+	size_t len, n = server_files(v, parts, 300, 3);
+
+	runs_reversed(v, n, runs, 12);
+	run_mode(v, n, SZ_STREAM, 1, 0);
+	len = O.len;
+	stream = malloc(len);
+	memcpy(stream, O.buf, len);
+	run_mode(runs, n, SZ_AUTO, 1, 8u << 20);
 	cr_assert_eq(O.status, 0);
 	cr_assert_eq(R.sorted, 1);
+	cr_assert_str_eq(R.why, "out of order");
+	cr_assert_not(R.while_merging);
 	cr_assert_eq(R.parts, 0);
 	cr_assert_eq(O.len, len);
 	cr_assert(memcmp(O.buf, stream, len) == 0, "sorted parts differ");
-	run_pipe(parts, n, SZ_AUTO, 2u << 20);
+	run_pipe(runs, n, SZ_AUTO, 8u << 20);
 	cr_assert_eq(R.sorted, 1);
+	cr_assert_str_eq(R.why, "out of order");
 	cr_assert_eq(O.len, len);
 	cr_assert(memcmp(O.buf, stream, len) == 0, "piped sorted parts differ");
+	run_mode(runs, n, SZ_AUTO, 1, 0);	/* readers for 64: merged */
+	cr_assert_eq(R.sorted, 0);
+	cr_assert_null(R.why);
+	cr_assert_eq(R.parts, 12);
+	cr_assert(memcmp(O.buf, stream, len) == 0, "merged parts differ");
 	free(stream);
 }
 
@@ -695,9 +798,11 @@ Test(sess, merged_parts_that_outgrow_memory_are_sorted) {
 	len = O.len;
 	stream = malloc(len);
 	memcpy(stream, O.buf, len);
-	run_mode(v, 12002, SZ_AUTO, 1, 2u << 20);
+	run_mode(v, 12002, SZ_AUTO, 1, 8u << 20);
 	cr_assert_eq(O.status, 0);
 	cr_assert_eq(R.sorted, 1);
+	cr_assert_str_eq(R.why, "memory");
+	cr_assert(R.while_merging, "the sort came before the parts' merge");
 	cr_assert_eq(O.len, len);
 	cr_assert(memcmp(O.buf, stream, len) == 0, "sessions differ");
 	free(stream);

@@ -68,6 +68,7 @@ struct sz {
 						   its parts */
 	int			 replay;	/* reading the parts, merged */
 	int			 replayed;	/* and that went to the end */
+	int			 fell_merging;	/* fell back while merging them */
 	struct parts {
 		uint64_t	*start;		/* offsets of parts after the first */
 		size_t		 n, cap;
@@ -224,6 +225,7 @@ fall_back(struct sz *z, const char *why)
 	drop_sessions(z);
 	z->mode = SZ_SORT;
 	z->why = why;
+	z->fell_merging = z->replay;
 	z->scanning = 0;
 	z->spool = spool_new(z->o->tmpdir, z->o->memory_limit / 2,
 	    chit_cmp_visitor, chit_visitor_key);
@@ -901,6 +903,9 @@ sz_run(char *const *paths, size_t npaths, struct wbuf *out,
 	if (o->result != NULL) {
 		o->result->sorted = z.mode == SZ_SORT;
 		o->result->parts = z.replayed ? z.ninputs + z.nsplits : 0;
+		o->result->why = z.mode == SZ_SORT ? (z.why ? z.why : "--sort") :
+		    NULL;
+		o->result->while_merging = z.fell_merging;
 		o->result->copied = 0;
 		for (i = 0; i < npaths; i++)
 			if (z.copies[i].fd >= 0)

@@ -34,6 +34,9 @@ struct sz_result {
 	int		 sorted;	/* by the external sort */
 	size_t		 parts;		/* time-ordered parts merged, or 0 */
 	uint64_t	 copied;	/* bytes of piped input kept in --tmpdir */
+	const char	*why;		/* of sorting: "--sort", "memory" or
+					   "out of order"; NULL */
+	int		 while_merging;	/* the sort came while merging parts */
 };
 
 /*
