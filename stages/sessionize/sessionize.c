@@ -2,11 +2,12 @@
  * sessionize.c - the read loop of revisit-sessionize and its two ways
  * to order hits.
  *
- * Streaming: hits go through a reorder heap that releases them in time
- * order once the input's time has passed them by --max-disorder; servers
- * that log a little out of step are put back in order this way, in
- * memory bounded by the window. A hit that arrives after later ones were
- * released is beyond the window: streaming can no longer be right.
+ * Streaming: hits go through the reorder window (reorder.h), which
+ * releases them in time order once the input's time has passed them by
+ * --max-disorder; servers that log a little out of step are put back in
+ * order this way, in memory bounded by the window. A hit that arrives
+ * after later ones were released is behind the window: streaming can no
+ * longer be right.
  *
  * So by default (auto) output to a pipe is held in a temporary file, and
  * the page hits of input from a pipe are copied to one, as chits, as
@@ -41,6 +42,7 @@
 #include "hit.h"
 #include "mpc.h"
 #include "prog.h"
+#include "reorder.h"
 #include "sessions.h"
 #include "timeparse.h"
 
@@ -51,14 +53,7 @@ struct sz {
 	struct sess_opts	 so;
 	struct sessions		*S;
 	struct carena		*arena;
-	struct bucket {
-		struct chit	**v;
-		size_t		  n, cap;
-	}			*ring;		/* reorder window */
-	size_t			 nring, inwindow;
-	int64_t			 base;		/* first second not released */
-	int			 started;
-	int64_t			 maxts;		/* latest time seen */
+	struct reorder		 win;		/* to the sessions, in order */
 	struct spool		*spool;
 	int			 holdfd;
 	struct wbuf		 hold;		/* sessions, until the end */
@@ -94,94 +89,20 @@ struct sz {
 	unsigned long long	 nrec, nhits, npages, nskip, npass, nbad;
 };
 
-/* ---- reordering ---- */
-
-/*
- * The reorder window is a ring of one-second buckets: a hit goes into
- * the bucket of its second, and a bucket is released, its few hits
- * sorted, once the latest time seen is --max-disorder past the end of
- * its second. A hit whose second was already released is beyond the
- * window.
- */
-static int64_t
-second_of(int64_t ts)
+/* The window's hits, released in time order, to the sessions. */
+static void
+to_sessions(void *arg, struct chit *c)
 {
-	return ts >= 0 ? ts / 1000 : -((-ts + 999) / 1000);
-}
+	struct sz *z = arg;
 
-static int
-cmp_ptr(const void *a, const void *b)
-{
-	return chit_cmp(*(struct chit *const *)a, *(struct chit *const *)b);
+	sessions_hit(z->S, c);
+	carena_release(z->arena, c);
 }
 
 static void
-release_bucket(struct sz *z, struct bucket *b)
+to_arena(void *arg, struct chit *c)
 {
-	size_t i;
-
-	if (b->n > 16) {
-		qsort(b->v, b->n, sizeof *b->v, cmp_ptr);
-	} else {
-		/* A second holds a few hits: insertion sort, no calls. */
-		for (i = 1; i < b->n; i++) {
-			struct chit *c = b->v[i];
-			size_t j = i;
-
-			while (j > 0 && chit_cmp(c, b->v[j - 1]) < 0) {
-				b->v[j] = b->v[j - 1];
-				j--;
-			}
-			b->v[j] = c;
-		}
-	}
-	for (i = 0; i < b->n; i++) {
-		sessions_hit(z->S, b->v[i]);
-		carena_release(z->arena, b->v[i]);
-	}
-	z->inwindow -= b->n;
-	b->n = 0;
-}
-
-/* Release the seconds the window has passed (all of them at the end). */
-static void
-release(struct sz *z, int all)
-{
-	while (z->inwindow > 0 && (all ||
-	    (z->base + 1) * 1000 - 1 <= z->maxts - z->o->max_disorder)) {
-		release_bucket(z, &z->ring[z->base % z->nring]);
-		z->base++;
-	}
-	if (z->inwindow == 0 && all)
-		z->base = second_of(z->maxts) + 1;
-}
-
-static void
-reorder_push(struct sz *z, struct chit *c)
-{
-	int64_t sec = second_of(c->ts);
-	struct bucket *b;
-
-	if (!z->started) {
-		/* The first hit may itself be up to the window late. */
-		z->base = sec - (int64_t)z->nring + 2;
-		z->started = 1;
-	}
-	/* A second beyond the ring: release until it fits. */
-	while (sec >= z->base + (int64_t)z->nring) {
-		release_bucket(z, &z->ring[z->base % z->nring]);
-		z->base++;
-		if (z->inwindow == 0 && sec >= z->base + (int64_t)z->nring)
-			z->base = sec - (int64_t)z->nring + 1;
-	}
-	b = &z->ring[sec % (int64_t)z->nring];
-	if (b->n == b->cap) {
-		b->cap = b->cap ? b->cap * 2 : 8;
-		if ((b->v = realloc(b->v, b->cap * sizeof *b->v)) == NULL)
-			die(EX_OSERR, "out of memory");
-	}
-	b->v[b->n++] = c;
-	z->inwindow++;
+	carena_release(arg, c);
 }
 
 /* Empty a buffered file: what it holds and what it wrote. */
@@ -198,16 +119,7 @@ unwrite(struct wbuf *w)
 static void
 drop_sessions(struct sz *z)
 {
-	size_t i, k;
-
-	for (i = 0; i < z->nring; i++) {
-		for (k = 0; k < z->ring[i].n; k++)
-			carena_release(z->arena, z->ring[i].v[k]);
-		z->ring[i].n = 0;
-	}
-	z->inwindow = 0;
-	z->started = 0;
-	z->maxts = 0;
+	reorder_clear(&z->win, to_arena, z->arena);
 	sessions_free(z->S);
 	z->S = NULL;
 	unwrite(z->holding ? &z->hold : z->out);
@@ -388,11 +300,11 @@ place(struct sz *z, struct chit *c, const char *name)
 		carena_release(z->arena, c);
 		return;
 	}
-	if (z->started && second_of(c->ts) < z->base) {
+	if (reorder_behind(&z->win, c->ts)) {
 		char a[32], b[32];
 
 		time_format_iso(c->ts, a);
-		time_format_iso(z->base * 1000, b);
+		time_format_iso(reorder_released(&z->win), b);
 		if (z->o->mode == SZ_STREAM) {
 			warnx("%s: record %llu: hit at %s comes after hits up to %s, "
 			    "beyond --max-disorder: sessions would be wrong; run "
@@ -423,10 +335,7 @@ place(struct sz *z, struct chit *c, const char *name)
 		fall_back(z, "out of order");
 		return;
 	}
-	if (c->ts > z->maxts)
-		z->maxts = c->ts;
-	reorder_push(z, c);
-	release(z, 0);
+	reorder_add(&z->win, c);
 	if (z->mode == SZ_AUTO && carena_bytes(z->arena) +
 	    sessions_bytes(z->S) > z->o->memory_limit / 4) {
 		if (!z->o->quiet)
@@ -810,9 +719,7 @@ sz_run(char *const *paths, size_t npaths, struct wbuf *out,
 	z.so.campaign_split = o->campaign_split;
 	z.so.tc = &o->tc;
 	z.arena = carena_new();
-	z.nring = (size_t)(o->max_disorder / 1000) + 2;
-	if ((z.ring = calloc(z.nring, sizeof *z.ring)) == NULL)
-		die(EX_OSERR, "out of memory");
+	reorder_init(&z.win, o->max_disorder, to_sessions, &z);
 	z.passfd = tmpfile_in(o->tmpdir, "pass");
 	wbuf_init(&z.pass, z.passfd);
 	if ((z.devcache = calloc(4096, sizeof *z.devcache)) == NULL)
@@ -881,7 +788,7 @@ sz_run(char *const *paths, size_t npaths, struct wbuf *out,
 			    nruns, nruns == 1 ? "" : "s", sruns,
 			    z.why ? z.why : "--sort");
 	} else {
-		release(&z, 1);
+		reorder_flush(&z.win);
 		sessions_finish(z.S);
 		if (z.holding) {
 			/* What spilled to the file, then what is in memory. */
@@ -930,9 +837,7 @@ sz_run(char *const *paths, size_t npaths, struct wbuf *out,
 	}
 	free(z.pass.buf);
 	close(z.passfd);
-	for (i = 0; i < z.nring; i++)
-		free(z.ring[i].v);
-	free(z.ring);
+	reorder_free(&z.win);
 	free(z.devcache);
 	for (i = 0; i < npaths; i++) {
 		if (z.copies[i].fd >= 0) {
