@@ -33,14 +33,13 @@ chunk(struct arena *a, size_t sz, int big)
 	if (big && a->p != NULL) {
 		c->next = a->head->next;
 		a->head->next = c;
-	} else if (big) {
-		c->next = a->head;
-		a->head = c;
 	} else {
 		c->next = a->head;
 		a->head = c;
-		a->p = (char *)c->data;
-		a->end = a->p + sz;
+		if (!big) {
+			a->p = (char *)c->data;
+			a->end = a->p + sz;
+		}
 	}
 	return (char *)c->data;
 }

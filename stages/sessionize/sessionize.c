@@ -226,6 +226,14 @@ struct src {
 
 static void	place(struct sz *, struct chit *, const char *name);
 
+static struct chit *
+make_chit(struct sz *z, const struct hit *h)
+{
+	struct chit *c = carena_alloc(z->arena, chit_size(h));
+
+	return chit_make(c, h, device(z, &h->ua));
+}
+
 /* Where the next page hit of input i goes in its copy, else in it. */
 static uint64_t
 part_offset(const struct sz *z, const struct src *s)
@@ -239,8 +247,7 @@ static void
 take_hit(struct sz *z, struct src *s)
 {
 	const struct hit *h = &s->h;
-	const char *name = s->name;
-	struct chit *c;
+	struct chit *c = NULL;
 
 	if (h->kind != HIT_PAGE || h->status < 200 || h->status > 399 ||
 	    h->method.p == NULL) {
@@ -259,25 +266,18 @@ take_hit(struct sz *z, struct src *s)
 		if (z->mode == SZ_AUTO && copy->fd >= 0) {
 			/* Copied before its part is tracked, which may fall
 			 * back: the sort then finds it in the copy. */
-			c = carena_alloc(z->arena, chit_size(h));
-			chit_make(c, h, device(z, &h->ua));
+			c = make_chit(z, h);
 			wbuf_write(copy, c, c->len);
-			track_part(z, s->i, off, h->ts);
-			if (z->scanning || z->stop) {
-				carena_release(z->arena, c);
-				return;
-			}
-			place(z, c, name);
-			return;
 		}
 		if (z->mode == SZ_AUTO)
 			track_part(z, s->i, off, h->ts);
-		if (z->scanning || z->stop)
+		if (z->scanning || z->stop) {
+			if (c != NULL)
+				carena_release(z->arena, c);
 			return;
+		}
 	}
-	c = carena_alloc(z->arena, chit_size(h));
-	chit_make(c, h, device(z, &h->ua));
-	place(z, c, name);
+	place(z, c != NULL ? c : make_chit(z, h), s->name);
 }
 
 /* A hit read back from a copy: page hits only, counted when copied. */
