@@ -425,3 +425,42 @@ Test(fn, report_open_and_closed_funnel) {
 		msgpack_unpacked_destroy(&U[--NU]);
 	free(OUTBUF);
 }
+
+/* A session whose pages turn unreadable after its purchase page: passed
+ * on unchanged, so its order id was never counted and the next session
+ * that confirms the order is the one that buys. */
+static void
+unreadable_then_good(msgpack_packer *pk)
+{
+	size_t i;
+
+	msgpack_pack_map(pk, 3);
+	mpk_cstr(pk, "type");
+	mpk_cstr(pk, "session");
+	mpk_cstr(pk, "vid");
+	mpk_cstr(pk, "v1");
+	mpk_cstr(pk, "pages");
+	msgpack_pack_array(pk, 4);
+	for (i = 0; i < 3; i++) {
+		msgpack_pack_array(pk, 3);
+		msgpack_pack_int64(pk, one_buy[i].ts);
+		mpk_cstr(pk, one_buy[i].path);
+		mpk_cstr(pk, one_buy[i].query ? one_buy[i].query : "");
+	}
+	mpk_cstr(pk, "not a page");
+	pack_session(pk, "v1", one_buy, 3);
+}
+
+Test(fn, an_unreadable_session_counts_no_order_id) {
+	const msgpack_object *p;
+
+	run_sessions(unreadable_then_good, NULL);
+	cr_assert_eq(NU, 2);
+	cr_assert_null(get(0, "stages"));	/* passed on as it came */
+	p = get(1, "purchases");
+	cr_assert_eq(p->via.array.size, 1);
+	cr_assert(mpk_is(mpk_get(&p->via.array.ptr[0], "order_id"), "O7"));
+	while (NU > 0)
+		msgpack_unpacked_destroy(&U[--NU]);
+	free(OUTBUF);
+}

@@ -5,7 +5,9 @@
  * A purchase is counted once per order id over the whole run (a reloaded
  * confirmation page, even in a later session, still puts "purchase" in
  * that session's stages but adds nothing to its purchases); a purchase
- * page without an order id counts once per session.
+ * page without an order id counts once per session. A session's order
+ * ids and counts join the run's only once all of its pages are read: one
+ * passed on unchanged (its pages unreadable) counts nothing.
  */
 #include "funnel.h"
 
@@ -58,6 +60,7 @@ struct fn {
 	int64_t			 stage_ts[32];	/* latest time of each stage */
 	struct purchase		*buys;
 	size_t			 nbuys, capbuys;
+	unsigned		 reloads;	/* of the session */
 	int			 status;
 	unsigned long long	 nsess, npass, nbad, npurch, nreload;
 };
@@ -157,6 +160,20 @@ put_skus(char *p, const char *key, const char *tskey, const struct skus *s)
 	return p;
 }
 
+/* An order id counted before: in an earlier session, or earlier in this
+ * one. */
+static int
+counted(const struct fn *F, const char *oid, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < F->nbuys; i++)
+		if (F->buys[i].order_id && F->buys[i].oidlen == n &&
+		    memcmp(F->buys[i].order_id, oid, n) == 0)
+			return 1;
+	return strset_has(F->orders, oid, n);
+}
+
 /* One page of a session: stage, closed-funnel step, captures. */
 static void
 page(struct fn *F, const char *path, size_t pl, const char *query,
@@ -196,15 +213,14 @@ page(struct fn *F, const char *path, size_t pl, const char *query,
 	}
 	memset(&b, 0, sizeof b);
 	if (cap.p[CAP_ORDER_ID]) {
-		if (!strset_add(F->orders, cap.p[CAP_ORDER_ID],
-		    cap.n[CAP_ORDER_ID])) {
-			F->nreload++;
+		if (counted(F, cap.p[CAP_ORDER_ID], cap.n[CAP_ORDER_ID])) {
+			F->reloads++;
 			return;
 		}
 		b.order_id = keep(F, cap.p[CAP_ORDER_ID], cap.n[CAP_ORDER_ID]);
 		b.oidlen = cap.n[CAP_ORDER_ID];
 	} else if ((*nocid_done)++) {
-		F->nreload++;
+		F->reloads++;
 		return;
 	}
 	if (cap.p[CAP_VALUE]) {
@@ -226,7 +242,6 @@ page(struct fn *F, const char *path, size_t pl, const char *query,
 			die(EX_OSERR, "out of memory");
 	}
 	F->buys[F->nbuys++] = b;
-	F->npurch++;
 }
 
 /*
@@ -299,7 +314,6 @@ session(struct fn *F, size_t len)
 
 	if (pages == NULL)
 		return -1;
-	F->nsess++;
 	/* Captures are kept in scratch: at most the pages' own bytes. */
 	if (F->scap < 2 * pageslen + 256) {
 		F->scap = 2 * pageslen + 256;
@@ -310,6 +324,7 @@ session(struct fn *F, size_t len)
 	skus_reset(&F->viewed);
 	skus_reset(&F->carted);
 	F->nbuys = 0;
+	F->reloads = 0;
 	mpc_init(&c, pages, pageslen);
 	if (mpc_array(&c, &np) != 0)
 		return -1;
@@ -330,6 +345,13 @@ session(struct fn *F, size_t len)
 		page(F, path, pl, query, ql, method, ml, ts, &reached, &closed,
 		    &top, &nocid_done);
 	}
+	for (i = 0; i < F->nbuys; i++)
+		if (F->buys[i].order_id)
+			strset_add(F->orders, F->buys[i].order_id,
+			    F->buys[i].oidlen);
+	F->nsess++;
+	F->npurch += F->nbuys;
+	F->nreload += F->reloads;
 	if (F->rep)
 		report_add(F->rep, reached, closed, vid, vidlen);
 
