@@ -77,4 +77,16 @@ int	hit_decode(const char *rec, size_t len, struct hit *);
 int	hit_decode_prefix(const char *buf, size_t len, struct hit *,
 	    size_t *used);
 
+struct records;
+/*
+ * records_each for a stage that reads hits: each record of paths[] (none:
+ * stdin) to fn(arg, h, rec, len, r), h its hit, or NULL if it is not a
+ * well-formed hit record. A hit is decoded in the walk that finds its
+ * end, not framed first and walked again. Returns as records_each does.
+ */
+int	hits_each(char *const *paths, size_t npaths, int progress,
+	    void (*fn)(void *arg, const struct hit *h, const char *rec,
+	    size_t len, const struct records *r), void *arg,
+	    struct records *r);
+
 #endif

@@ -21,6 +21,7 @@
 #include "mpk.h"
 #include "prog.h"
 #include "readahead.h"
+#include "records.h"
 #include "timeparse.h"
 #include "wbuf.h"
 
@@ -1027,4 +1028,79 @@ Test(arena, a_reset_reuses_the_current_chunk) {
 	cr_assert_null(a.head);
 	cr_assert_not_null(arena_alloc(&a, 16));
 	arena_free(&a);
+}
+
+/* hits_each: every record in order, a hit decoded where it lies (across
+ * the reader's buffer ends, one larger than the buffer too), other
+ * records and damaged hits framed and given as NULL. */
+struct seen {
+	size_t		 n, hits, other;
+	int		 ok;
+};
+
+static void
+seen_hit(void *arg, const struct hit *h, const char *rec, size_t len,
+    const struct records *r)
+{
+	struct seen *s = arg;
+	struct hit again;
+
+	s->n++;
+	if (h == NULL) {
+		s->other++;
+		s->ok &= hit_decode(rec, len, &again) != 0;
+		return;
+	}
+	s->ok &= r->nrec == s->n && h->ts == (int64_t)s->hits &&
+	    hit_decode(rec, len, &again) == 0 && again.path.len ==
+	    h->path.len && h->path.p >= rec && h->path.p < rec + len;
+	s->hits++;
+}
+
+Test(hit, hits_each_decodes_where_records_lie) {
+	char path[] = "/tmp/revisit-hits-XXXXXX", *big;
+	int fd = mkstemp(path);
+	struct wbuf w;
+	msgpack_packer pk;
+	struct records r;
+	struct seen s = { 0, 0, 0, 1 };
+	char *paths[1] = { path };
+	size_t i, bigger = 3u << 20;
+
+	cr_assert(fd >= 0);
+	big = malloc(bigger);
+	memset(big, 'p', bigger);
+	big[0] = '/';
+	wbuf_init(&w, fd);
+	mpk_init(&pk, &w);
+	memset(&sample, 0, sizeof sample);
+	sample.vid = (struct span){ "v1", 2 };
+	sample.method = (struct span){ "GET", 3 };	/* and so a path */
+	sample.status = 200;
+	sample.kind = HIT_PAGE;
+	for (i = 0; i < 30000; i++) {
+		sample.ts = (int64_t)i;
+		sample.path = (struct span){ big, i == 777 ? bigger :
+		    1 + i % 300 };
+		hit_pack(&w, &sample);
+		if (i % 5000 == 1) {	/* not a hit; a hit without ts */
+			msgpack_pack_map(&pk, 1);
+			mpk_cstr(&pk, "type");
+			mpk_cstr(&pk, "summary");
+			msgpack_pack_map(&pk, 2);
+			mpk_cstr(&pk, "type");
+			mpk_cstr(&pk, "hit");
+			mpk_cstr(&pk, "vid");
+			mpk_cstr(&pk, "x");
+		}
+	}
+	cr_assert_eq(wbuf_close(&w, 1), 0);
+	close(fd);
+	cr_assert_eq(hits_each(paths, 1, 0, seen_hit, &s, &r), 0);
+	unlink(path);
+	free(big);
+	cr_assert(s.ok);
+	cr_assert_eq(s.hits, 30000);
+	cr_assert_eq(s.other, 12);
+	cr_assert_eq(r.n, 30012);
 }

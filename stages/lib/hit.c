@@ -4,6 +4,7 @@
 #include "hit.h"
 #include "mpc.h"
 #include "mpk.h"
+#include "records.h"
 
 #include <string.h>
 
@@ -173,4 +174,36 @@ hit_decode_prefix(const char *rec, size_t len, struct hit *h, size_t *used)
 	if (!is_hit || !seen_ts || !seen_status || !seen_kind || h->vid.p == NULL)
 		return MPC_BAD;
 	return 0;
+}
+
+struct hits {
+	void	(*fn)(void *, const struct hit *, const char *, size_t,
+		    const struct records *);
+	void	 *arg;
+	struct hit h;
+};
+
+static int
+hit_scan(void *arg, const char *p, size_t avail, size_t *len)
+{
+	return hit_decode_prefix(p, avail, &((struct hits *)arg)->h, len);
+}
+
+static void
+hit_rec(void *arg, const char *rec, size_t len, int scanned,
+    const struct records *r)
+{
+	struct hits *H = arg;
+
+	H->fn(H->arg, scanned ? &H->h : NULL, rec, len, r);
+}
+
+int
+hits_each(char *const *paths, size_t npaths, int progress,
+    void (*fn)(void *, const struct hit *, const char *, size_t,
+    const struct records *), void *arg, struct records *r)
+{
+	struct hits H = { fn, arg, { 0 } };
+
+	return records_scan(paths, npaths, progress, hit_scan, hit_rec, &H, r);
 }

@@ -57,13 +57,12 @@ struct routes {
 /* ---- --links ---- */
 
 static void
-links_record(void *arg, const char *rec, size_t len, const struct records *r)
+links_record(void *arg, const struct hit *h, const char *rec, size_t len,
+    const struct records *r)
 {
-	struct hit h;
-
-	(void)r;
-	if (hit_decode(rec, len, &h) == 0)
-		night_batch_see(arg, &h);
+	(void)rec, (void)len, (void)r;
+	if (h != NULL)
+		night_batch_see(arg, h);
 }
 
 int
@@ -79,7 +78,7 @@ shard_links(char *const *paths, size_t npaths, const char *out, int quiet)
 	n.vids = strtab_new();
 	n.uids = strtab_new();
 	night_batch_init(&b, &n);
-	status = records_each(paths, npaths, 0, links_record, &b, &in);
+	status = hits_each(paths, npaths, 0, links_record, &b, &in);
 	night_batch_flush(&b);
 	if (status == 0 && wbuf_open_atomic(&w, out) != 0) {
 		warnx("%s: cannot create:", out);

@@ -175,18 +175,16 @@ night_batch_link(struct night_batch *b, const char *vid, size_t vn,
 }
 
 static void
-pass1(void *arg, const char *rec, size_t len, const struct records *r)
+pass1(void *arg, const struct hit *h, const char *rec, size_t len,
+    const struct records *r)
 {
 	struct sh *S = arg;
-	struct hit h;
 
+	(void)r;
 	if (S->spooling)
 		wbuf_write(&S->spool, rec, len);
-	if (hit_decode(rec, len, &h) == 0) {
-		night_batch_see(&S->batch, &h);
-		return;
-	}
-	(void)r;
+	if (h != NULL)
+		night_batch_see(&S->batch, h);
 }
 
 /* ---- between the passes: each vid's shard ---- */
@@ -217,23 +215,23 @@ night_settle(struct night *n, size_t nshards)
 /* ---- pass 2: routing ---- */
 
 static void
-pass2(void *arg, const char *rec, size_t len, const struct records *r)
+pass2(void *arg, const struct hit *h, const char *rec, size_t len,
+    const struct records *r)
 {
 	struct sh *S = arg;
-	struct hit h;
 	size_t k = 0;
 
-	if (hit_decode(rec, len, &h) == 0) {
-		long t = S->routes ? routes_find(S->routes, h.vid.p, h.vid.len) :
-		    (long)S->night.v[strtab_find(S->night.vids, h.vid.p,
-		    h.vid.len)].to;
+	if (h != NULL) {
+		long t = S->routes ? routes_find(S->routes, h->vid.p,
+		    h->vid.len) : (long)S->night.v[strtab_find(S->night.vids,
+		    h->vid.p, h->vid.len)].to;
 
 		if (t < 0) {
 			if (S->nmissing++ < 10)
 				warnx("%s: record %llu: vid %.*s is not in the "
 				    "routes table: links of other hits?",
 				    r->name, (unsigned long long)r->nrec,
-				    (int)h.vid.len, h.vid.p);
+				    (int)h->vid.len, h->vid.p);
 			return;
 		}
 		k = (size_t)t;
@@ -336,7 +334,7 @@ route(struct sh *S, char *const *paths, size_t npaths)
 	for (i = 0; i < groups && status == 0; i++) {
 		if ((status = open_outputs(S, i)) != 0)
 			break;
-		status = records_each(S->o->per_input ? paths + i : paths,
+		status = hits_each(S->o->per_input ? paths + i : paths,
 		    S->o->per_input ? 1 : npaths, 0, pass2, S, &in);
 		if (S->nmissing)
 			status = status_merge(status, EX_DATAERR);
@@ -437,7 +435,7 @@ shard_run(char *const *paths, size_t npaths, const struct shard_opts *o)
 	}
 	if (!rereadable(paths, npaths) && (status = spool_open(&S, &spool)))
 		return status;
-	status = records_each(paths, npaths, o->progress, pass1, &S, &in);
+	status = hits_each(paths, npaths, o->progress, pass1, &S, &in);
 	night_batch_flush(&S.batch);
 	if (S.spooling) {
 		int fd = S.spool.fd, e = wbuf_close(&S.spool, 0);
