@@ -53,9 +53,28 @@ struct sess {
  * Read a session record. A session from a revisit-funnel without the
  * "_ts" fields dates its funnel events by the session's end. Returns 0,
  * or -1 if the record is not a session with the fields needed (vid, sid,
- * start, end).
+ * start, end), or has a "type" other than "session".
  */
 int	sess_decode(struct sess *, const char *rec, size_t len);
+/*
+ * The same on a buffer that starts with a record: 0 and *used its
+ * length; MPC_SHORT when the buffer ends inside it; MPC_BAD when it is
+ * not such a session (or not MessagePack), as soon as that is known.
+ */
+int	sess_decode_prefix(struct sess *, const char *buf, size_t len,
+	    size_t *used);
+
+struct records;
+/*
+ * records_each for a stage that reads sessions: each record of paths[]
+ * (none: stdin) to fn(arg, decoded, rec, len, r); decoded 1 when *dec
+ * holds the record read as a session, in the walk that found its end,
+ * not framed first and walked again.
+ */
+int	sessions_each(char *const *paths, size_t npaths, int progress,
+	    struct sess *dec, void (*fn)(void *arg, int decoded,
+	    const char *rec, size_t len, const struct records *r),
+	    void *arg, struct records *r);
 
 /* A session's "consent": of its latest hit that logged one. */
 #define SESS_CONSENT_UNKNOWN	0

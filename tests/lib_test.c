@@ -22,6 +22,7 @@
 #include "prog.h"
 #include "readahead.h"
 #include "records.h"
+#include "session.h"
 #include "timeparse.h"
 #include "wbuf.h"
 
@@ -1103,4 +1104,107 @@ Test(hit, hits_each_decodes_where_records_lie) {
 	cr_assert_eq(s.hits, 30000);
 	cr_assert_eq(s.other, 12);
 	cr_assert_eq(r.n, 30012);
+}
+
+/* sessions_each: a session decoded where it lies (one with pages larger
+ * than the reader's buffer too), the same as sess_decode reads it;
+ * records that are not sessions given undecoded, framed on their own. */
+struct sseen {
+	struct sess	*dec;
+	size_t		 n, sessions, other;
+	int		 ok;
+};
+
+static void
+seen_session(void *arg, int decoded, const char *rec, size_t len,
+    const struct records *r)
+{
+	struct sseen *s = arg;
+	struct sess again;
+
+	s->n++;
+	memset(&again, 0, sizeof again);
+	if (!decoded) {
+		s->other++;
+		s->ok &= sess_decode(&again, rec, len) != 0;
+	} else {
+		s->ok &= r->nrec == s->n && s->dec->start ==
+		    (int64_t)s->sessions && sess_decode(&again, rec, len) == 0 &&
+		    again.start == s->dec->start && s->dec->vid.p > rec &&
+		    s->dec->vid.p < rec + len && s->dec->nstages == 1 &&
+		    s->dec->stages[0].ts == s->dec->start + 7;
+		s->sessions++;
+	}
+	sess_free(&again);
+}
+
+Test(session, sessions_each_decodes_where_records_lie) {
+	char path[] = "/tmp/revisit-sessions-XXXXXX", *big;
+	int fd = mkstemp(path);
+	struct wbuf w;
+	msgpack_packer pk;
+	struct records r;
+	struct sess dec;
+	struct sseen s = { &dec, 0, 0, 0, 1 };
+	char *paths[1] = { path };
+	size_t i, bigger = 3u << 20;
+
+	cr_assert(fd >= 0);
+	big = malloc(bigger);
+	memset(big, 'p', bigger);
+	memset(&dec, 0, sizeof dec);
+	wbuf_init(&w, fd);
+	mpk_init(&pk, &w);
+	for (i = 0; i < 20000; i++) {
+		msgpack_pack_map(&pk, 8);
+		mpk_cstr(&pk, "type");
+		mpk_cstr(&pk, "session");
+		mpk_cstr(&pk, "vid");
+		mpk_cstr(&pk, "v1");
+		mpk_cstr(&pk, "sid");
+		mpk_cstr(&pk, "00000000000000ab");
+		mpk_cstr(&pk, "start");
+		msgpack_pack_int64(&pk, (int64_t)i);
+		mpk_cstr(&pk, "end");
+		msgpack_pack_int64(&pk, (int64_t)i + 9);
+		mpk_cstr(&pk, "pages");	/* skipped, whatever its size */
+		msgpack_pack_array(&pk, 1);
+		msgpack_pack_str(&pk, i == 333 ? bigger : 1 + i % 200);
+		msgpack_pack_str_body(&pk, big, i == 333 ? bigger : 1 + i % 200);
+		mpk_cstr(&pk, "stages_ts");	/* before their names */
+		msgpack_pack_array(&pk, 1);
+		msgpack_pack_int64(&pk, (int64_t)i + 7);
+		mpk_cstr(&pk, "stages");
+		msgpack_pack_array(&pk, 1);
+		mpk_cstr(&pk, "view_item");
+		if (i % 4000 == 2) {	/* a conversion with a session's
+					   fields; a session cut short */
+			msgpack_pack_map(&pk, 5);
+			mpk_cstr(&pk, "type");
+			mpk_cstr(&pk, "conversion");
+			mpk_cstr(&pk, "vid");
+			mpk_cstr(&pk, "v1");
+			mpk_cstr(&pk, "sid");
+			mpk_cstr(&pk, "00000000000000ab");
+			mpk_cstr(&pk, "start");
+			msgpack_pack_int64(&pk, 1);
+			mpk_cstr(&pk, "end");
+			msgpack_pack_int64(&pk, 2);
+			msgpack_pack_map(&pk, 2);
+			mpk_cstr(&pk, "type");
+			mpk_cstr(&pk, "session");
+			mpk_cstr(&pk, "vid");
+			mpk_cstr(&pk, "v2");
+		}
+	}
+	cr_assert_eq(wbuf_close(&w, 1), 0);
+	close(fd);
+	cr_assert_eq(sessions_each(paths, 1, 0, &dec, seen_session, &s, &r), 0);
+	unlink(path);
+	free(big);
+	sess_free(&dec);
+	cr_assert(s.ok);
+	cr_assert_eq(s.sessions, 20000);
+	cr_assert_eq(s.other, 10);
+	cr_assert_eq(r.n, 20010);
 }

@@ -180,7 +180,8 @@ session(struct at *A)
 }
 
 static void
-record(void *arg, const char *rec, size_t len, const struct records *r)
+record(void *arg, int decoded, const char *rec, size_t len,
+    const struct records *r)
 {
 	struct at *A = arg;
 	const char *t;
@@ -196,7 +197,7 @@ record(void *arg, const char *rec, size_t len, const struct records *r)
 		A->npass++;
 		return;
 	}
-	if (sess_decode(&A->dec, rec, len) == 0)
+	if (decoded)
 		session(A);
 	else if (A->nbad++ < 10)
 		warnx("%s: record %llu: a session without vid, sid, start or "
@@ -757,7 +758,8 @@ at_run(char *const *paths, size_t npaths, struct wbuf *out,
 		A.rep = report_new(o->models);
 	if (o->state)
 		open_state(&A);
-	A.status = records_each(paths, npaths, o->progress, record, &A, &in);
+	A.status = sessions_each(paths, npaths, o->progress, &A.dec, record, &A,
+	    &in);
 	links_today(&A);
 	if (o->state && (r = load_state(&A)) != 0) {
 		A.status = status_merge(A.status, r);

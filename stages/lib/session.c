@@ -8,6 +8,7 @@
 
 #include "mpc.h"
 #include "prog.h"
+#include "records.h"
 
 /* Room for n elements: the decoder's arrays, reused across sessions. */
 static void *
@@ -32,12 +33,10 @@ names(struct mpc *c, struct sess_event **ev, size_t *cap, size_t *n)
 {
 	uint32_t m, i;
 
-	if (mpc_array(c, &m) != 0)
-		return -1;
+	MPC_TRY(mpc_array(c, &m));
 	*ev = room(*ev, cap, m, sizeof **ev);
 	for (i = 0; i < m; i++) {
-		if (mpc_str(c, &(*ev)[i].name.p, &(*ev)[i].name.n) != 0)
-			return -1;
+		MPC_TRY(mpc_str(c, &(*ev)[i].name.p, &(*ev)[i].name.n));
 		(*ev)[i].ts = INT64_MIN;	/* until a "_ts" array says */
 	}
 	*n = m;
@@ -51,12 +50,10 @@ times(struct mpc *c, int64_t **t, size_t *cap, size_t *n)
 {
 	uint32_t m, i;
 
-	if (mpc_array(c, &m) != 0)
-		return -1;
+	MPC_TRY(mpc_array(c, &m));
 	*t = room(*t, cap, m, sizeof **t);
 	for (i = 0; i < m; i++)
-		if (mpc_int(c, &(*t)[i]) != 0)
-			return -1;
+		MPC_TRY(mpc_int(c, &(*t)[i]));
 	*n = m;
 	return 0;
 }
@@ -67,15 +64,13 @@ buy(struct mpc *c, struct sess_buy *b)
 	uint32_t m, i;
 
 	memset(b, 0, sizeof *b);
-	if (mpc_map(c, &m) != 0)
-		return -1;
+	MPC_TRY(mpc_map(c, &m));
 	for (i = 0; i < m; i++) {
 		const char *k;
 		size_t kl;
 		int r;
 
-		if (mpc_str(c, &k, &kl) != 0)
-			return -1;
+		MPC_TRY(mpc_str(c, &k, &kl));
 		if (key_is(k, kl, "order_id"))
 			r = mpc_str(c, &b->order_id.p, &b->order_id.n);
 		else if (key_is(k, kl, "value_text"))
@@ -88,8 +83,7 @@ buy(struct mpc *c, struct sess_buy *b)
 			r = mpc_int(c, &b->ts);
 		else
 			r = mpc_skip(c);
-		if (r != 0)
-			return -1;
+		MPC_TRY(r);
 	}
 	return 0;
 }
@@ -107,6 +101,15 @@ match_times(struct sess_event *ev, size_t n, const int64_t *t, size_t nt,
 int
 sess_decode(struct sess *s, const char *rec, size_t len)
 {
+	size_t used;
+
+	return sess_decode_prefix(s, rec, len, &used) == 0 && used == len ?
+	    0 : -1;
+}
+
+int
+sess_decode_prefix(struct sess *s, const char *rec, size_t len, size_t *used)
+{
 	struct mpc c;
 	uint32_t n, k, nb;
 	size_t nts[3] = { 0, 0, 0 }, i;
@@ -118,15 +121,13 @@ sess_decode(struct sess *s, const char *rec, size_t len)
 	s->nviewed = s->ncarted = s->nstages = s->nbuys = 0;
 	s->consent = SESS_CONSENT_UNKNOWN;
 	mpc_init(&c, rec, len);
-	if (mpc_map(&c, &n) != 0)
-		return -1;
+	MPC_TRY(mpc_map(&c, &n));
 	for (k = 0; k < n; k++) {
 		const char *key, *v;
 		size_t kl, vl;
 		int r = 0, ok;
 
-		if (mpc_str(&c, &key, &kl) != 0)
-			return -1;
+		MPC_TRY(mpc_str(&c, &key, &kl));
 		switch (kl) {
 		case 3:
 			if (key_is(key, kl, "vid")) {
@@ -142,6 +143,17 @@ sess_decode(struct sess *s, const char *rec, size_t len)
 			} else if (key_is(key, kl, "end")) {
 				r = mpc_int(&c, &s->end);
 				have |= 8;
+			} else {
+				r = mpc_skip(&c);
+			}
+			break;
+		case 4:
+			/* Another type of record: framed by the caller, not
+			 * walked to its end here. */
+			if (key_is(key, kl, "type")) {
+				if ((r = mpc_str(&c, &v, &vl)) == 0 &&
+				    !key_is(v, vl, "session"))
+					return MPC_BAD;
 			} else {
 				r = mpc_skip(&c);
 			}
@@ -197,11 +209,11 @@ sess_decode(struct sess *s, const char *rec, size_t len)
 				r = mpc_skip(&c);
 			break;
 		}
-		if (r != 0)
-			return -1;
+		MPC_TRY(r);
 	}
+	*used = (size_t)((const char *)c.p - rec);
 	if (have != 15)
-		return -1;
+		return MPC_BAD;
 	match_times(s->viewed, s->nviewed, s->ts_[0], nts[0], s->end);
 	match_times(s->carted, s->ncarted, s->ts_[1], nts[1], s->end);
 	match_times(s->stages, s->nstages, s->ts_[2], nts[2], s->end);
@@ -222,4 +234,37 @@ sess_free(struct sess *s)
 	free(s->ts_[1]);
 	free(s->ts_[2]);
 	memset(s, 0, sizeof *s);
+}
+
+struct sessions {
+	void	(*fn)(void *, int, const char *, size_t,
+		    const struct records *);
+	void	 *arg;
+	struct sess *dec;
+};
+
+static int
+sess_scan(void *arg, const char *p, size_t avail, size_t *len)
+{
+	return sess_decode_prefix(((struct sessions *)arg)->dec, p, avail, len);
+}
+
+static void
+sess_rec(void *arg, const char *rec, size_t len, int scanned,
+    const struct records *r)
+{
+	struct sessions *S = arg;
+
+	S->fn(S->arg, scanned, rec, len, r);
+}
+
+int
+sessions_each(char *const *paths, size_t npaths, int progress,
+    struct sess *dec, void (*fn)(void *, int, const char *, size_t,
+    const struct records *), void *arg, struct records *r)
+{
+	struct sessions S = { fn, arg, dec };
+
+	return records_scan(paths, npaths, progress, sess_scan, sess_rec, &S,
+	    r);
 }

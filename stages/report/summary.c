@@ -120,7 +120,7 @@ add_mask(struct collect *C, uint64_t bits, uint64_t n)
 }
 
 static void
-add_session(struct collect *C, const char *rec, size_t len)
+add_session(struct collect *C, int decoded)
 {
 	struct summary *s = &C->s;
 	uint64_t bits = 0;
@@ -128,7 +128,7 @@ add_session(struct collect *C, const char *rec, size_t len)
 	uint32_t vid;
 	int idx[MAX_STAGES];
 
-	if (sess_decode(&C->sess, rec, len) != 0) {
+	if (!decoded) {
 		C->bad++;
 		return;
 	}
@@ -400,7 +400,8 @@ add_summary(struct collect *C, const char *rec, size_t len)
 }
 
 static void
-record(void *arg, const char *rec, size_t len, const struct records *r)
+record(void *arg, int decoded, const char *rec, size_t len,
+    const struct records *r)
 {
 	struct collect *C = arg;
 	const char *t;
@@ -410,7 +411,7 @@ record(void *arg, const char *rec, size_t len, const struct records *r)
 	if (mpc_record_type(rec, len, &t, &n) != 0)
 		C->bad++;
 	else if (n == 7 && memcmp(t, "session", 7) == 0)
-		add_session(C, rec, len);
+		add_session(C, decoded);
 	else if (n == 10 && memcmp(t, "conversion", 10) == 0)
 		add_conversion(C, rec, len);
 	else if (n == 7 && memcmp(t, "summary", 7) == 0)
@@ -618,7 +619,7 @@ summarize(char *const *paths, size_t npaths, const char *out, int quiet)
 	memset(&C, 0, sizeof C);
 	C.visitors = strtab_new();
 	msgpack_unpacked_init(&C.up);
-	status = records_each(paths, npaths, 0, record, &C, &in);
+	status = sessions_each(paths, npaths, 0, &C.sess, record, &C, &in);
 	finish(&C);
 	if (C.s.nch > 0)	/* an empty night has no array */
 		qsort(C.s.ch, C.s.nch, sizeof *C.s.ch, chan_cmp);

@@ -147,7 +147,8 @@ session(struct up *U)
 }
 
 static void
-record(void *arg, const char *rec, size_t len, const struct records *r)
+record(void *arg, int decoded, const char *rec, size_t len,
+    const struct records *r)
 {
 	struct up *U = arg;
 	const char *t;
@@ -157,7 +158,7 @@ record(void *arg, const char *rec, size_t len, const struct records *r)
 	if (mpc_record_type(rec, len, &t, &tn) != 0 || tn != 7 ||
 	    memcmp(t, "session", 7) != 0)
 		return;
-	if (sess_decode(&U->dec, rec, len) == 0)
+	if (decoded)
 		session(U);
 	else if (U->nbad++ < 10)
 		warnx("%s: record %llu: a session without vid, sid, start or "
@@ -545,7 +546,8 @@ up_run(char *const *paths, size_t npaths, struct wbuf *out,
 	U.pkeys = strtab_new();
 	U.dict = words_new(U.st.words, U.st.nwords);
 	U.optout = strset_lines(o->opt_out);
-	U.status = records_each(paths, npaths, o->progress, record, &U, &in);
+	U.status = sessions_each(paths, npaths, o->progress, &U.dec, record, &U,
+	    &in);
 	/* A night half read would be half applied: keep the old state. */
 	if (U.status == 0)
 		U.status = update(&U);
