@@ -150,6 +150,32 @@ Test(rules, a_glob_of_many_stars_fails_fast_on_a_long_path,
 	free(stars);
 }
 
+/* A regex is tried only on paths that start with its literal text; what
+ * follows the text, or an alternation anywhere, must not make a path it
+ * matches look like one it cannot. */
+Test(rules, regex_literal_start_never_hides_a_match, .fini = free_rules) {
+	R = rules("a regex:^/products?/([^/]+)$ sku=$1\n"
+	    "b regex:^/x|/alt$\n"
+	    "c regex:^/q{0,1}z$\n"
+	    "d regex:^/shop\\.html$\n"
+	    "e regex:^/ab+c$\n");
+	cr_assert_not_null(R);
+	cr_assert_eq(match("/product/A", "", "GET"), 0);
+	CAP_IS(CAP_SKU, "A");
+	cr_assert_eq(match("/products/B", "", "GET"), 0);
+	CAP_IS(CAP_SKU, "B");
+	cr_assert_eq(match("/produc/B", "", "GET"), -1);
+	cr_assert_eq(match("/x", "", "GET"), 1);
+	cr_assert_eq(match("/y/alt", "", "GET"), 1);	/* |: no prefix */
+	cr_assert_eq(match("/z", "", "GET"), 2);	/* q optional */
+	cr_assert_eq(match("/qz", "", "GET"), 2);
+	cr_assert_eq(match("/shop.html", "", "GET"), 3);
+	cr_assert_eq(match("/shopxhtml", "", "GET"), -1);
+	cr_assert_eq(match("/abbbc", "", "GET"), 4);
+	cr_assert_eq(match("/ac", "", "GET"), -1);
+	cr_assert_eq(match("/", "", "GET"), -1);	/* shorter than any */
+}
+
 Test(rules, errors_name_file_and_line) {
 	cr_assert_null(rules("a exact:/x\nb nonsense:/y\n"));
 	cr_assert_null(rules("a regex:^/p-(\\d+$\n"));
