@@ -115,21 +115,25 @@ keep(struct fn *F, const char *p, size_t n)
 	return d;
 }
 
-/* Asked for every key of every session: lengths known, not counted. */
-#define OUR(s)	{ s, sizeof(s) - 1 }
-
+/* Asked for every key of every session: by length first, and compares
+ * of constant size the compiler does inline. */
 static int
 replaced(const char *k, size_t n)
 {
-	static const struct { const char *s; size_t n; } ours[] = {
-		OUR("stages"), OUR("stages_ts"), OUR("max_stage"),
-		OUR("skus_viewed"), OUR("skus_viewed_ts"), OUR("skus_carted"),
-		OUR("skus_carted_ts"), OUR("purchases") };
-	size_t i;
-
-	for (i = 0; i < sizeof ours / sizeof ours[0]; i++)
-		if (ours[i].n == n && memcmp(k, ours[i].s, n) == 0)
-			return 1;
+	switch (n) {
+	case 6:
+		return memcmp(k, "stages", 6) == 0;
+	case 9:
+		return memcmp(k, "stages_ts", 9) == 0 ||
+		    memcmp(k, "max_stage", 9) == 0 ||
+		    memcmp(k, "purchases", 9) == 0;
+	case 11:
+		return memcmp(k, "skus_viewed", 11) == 0 ||
+		    memcmp(k, "skus_carted", 11) == 0;
+	case 14:
+		return memcmp(k, "skus_viewed_ts", 14) == 0 ||
+		    memcmp(k, "skus_carted_ts", 14) == 0;
+	}
 	return 0;
 }
 
