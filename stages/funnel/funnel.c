@@ -41,6 +41,7 @@ struct scanned {		/* the record scan() read */
 	int		 usable;	/* few enough keys to keep */
 	const char	*vid, *pages;
 	size_t		 vidlen, pageslen;
+	int		 tagged;	/* its pages read as pages: F's tags */
 	struct {
 		const char	*p;
 		size_t		 n;
@@ -61,6 +62,8 @@ struct fn {
 	struct purchase		*buys;
 	size_t			 nbuys, capbuys;
 	unsigned		 reloads;	/* of the session */
+	unsigned		 reached, closed;	/* stages, as page() */
+	int			 top, nocid_done;
 	int			 status;
 	unsigned long long	 nsess, npass, nbad, npurch, nreload;
 };
@@ -181,8 +184,7 @@ counted(const struct fn *F, const char *oid, size_t n)
 /* One page of a session: stage, closed-funnel step, captures. */
 static void
 page(struct fn *F, const char *path, size_t pl, const char *query,
-    size_t ql, const char *method, size_t ml, int64_t ts, unsigned *reached,
-    unsigned *closed, int *top, int *nocid_done)
+    size_t ql, const char *method, size_t ml, int64_t ts)
 {
 	struct capture cap;
 	struct purchase b;
@@ -192,13 +194,13 @@ page(struct fn *F, const char *path, size_t pl, const char *query,
 	    F->scratch + F->slen, &cap);
 	if (st < 0)
 		return;
-	if (!((*reached >> st) & 1) || ts > F->stage_ts[st])
+	if (!((F->reached >> st) & 1) || ts > F->stage_ts[st])
 		F->stage_ts[st] = ts;
-	*reached |= 1u << st;
-	if ((unsigned)st == *closed)
-		(*closed)++;
-	if (st > *top)
-		*top = st;
+	F->reached |= 1u << st;
+	if ((unsigned)st == F->closed)
+		F->closed++;
+	if (st > F->top)
+		F->top = st;
 	switch (rules_role(F->o->rules, (size_t)st)) {
 	case ROLE_VIEW:
 		if (cap.p[CAP_SKU])
@@ -223,7 +225,7 @@ page(struct fn *F, const char *path, size_t pl, const char *query,
 		}
 		b.order_id = keep(F, cap.p[CAP_ORDER_ID], cap.n[CAP_ORDER_ID]);
 		b.oidlen = cap.n[CAP_ORDER_ID];
-	} else if ((*nocid_done)++) {
+	} else if (F->nocid_done++) {
 		F->reloads++;
 		return;
 	}
@@ -249,11 +251,64 @@ page(struct fn *F, const char *path, size_t pl, const char *query,
 }
 
 /*
+ * A session's pages tagged as scan walks them, so that they are walked
+ * once: F's stages, skus and purchases. 0; MPC_SHORT if the buffer ends
+ * inside them (scan is called again, from the record's start); 1 if they
+ * are not pages as sessionize writes them.
+ */
+static int
+tag_pages(struct fn *F, struct mpc *c)
+{
+	size_t left = (size_t)(c->end - c->p);
+	uint32_t k, np;
+
+#define PAGE_TRY(e) do { int r_ = (e); if (r_ != 0) \
+	return r_ == MPC_SHORT ? MPC_SHORT : 1; } while (0)
+	/* Captures are kept in scratch: at most the pages' own bytes, which
+	 * lie within what is left of the buffer. */
+	if (F->scap < 2 * left + 256) {
+		F->scap = 2 * left + 256;
+		if ((F->scratch = realloc(F->scratch, F->scap)) == NULL)
+			die(EX_OSERR, "out of memory");
+	}
+	F->slen = 0;
+	skus_reset(&F->viewed);
+	skus_reset(&F->carted);
+	F->nbuys = 0;
+	F->reloads = 0;
+	F->reached = F->closed = 0;
+	F->top = -1;
+	F->nocid_done = 0;
+	PAGE_TRY(mpc_array(c, &np));
+	for (k = 0; k < np; k++) {
+		const char *path, *query, *method = "GET";
+		size_t pl, ql, ml = 3;
+		uint32_t m;
+		int64_t ts;
+
+		PAGE_TRY(mpc_array(c, &m));
+		if (m < 3)
+			return 1;
+		PAGE_TRY(mpc_int(c, &ts));
+		PAGE_TRY(mpc_str(c, &path, &pl));
+		PAGE_TRY(mpc_str(c, &query, &ql));
+		if (m > 3)
+			PAGE_TRY(mpc_str(c, &method, &ml));
+		for (; m > 4; m--)
+			PAGE_TRY(mpc_skip(c));
+		page(F, path, pl, query, ql, method, ml, ts);
+	}
+	return 0;
+#undef PAGE_TRY
+}
+
+/*
  * A record where it lies in the input's buffer (records_scan): its type,
- * and of a session its vid, its pages, and the keys to copy as the bytes
- * they came as (the funnel's fields of an earlier run left out). The
- * walk that reads them also finds the record's end: it is not walked
- * once more only to frame it.
+ * and of a session its vid, its pages (tagged as they are walked), and
+ * the keys to copy as the bytes they came as (the funnel's fields of an
+ * earlier run left out). The walk that reads them also finds the
+ * record's end: it is not walked once more only to frame it, nor its
+ * pages once more to tag them.
  */
 static int
 scan(void *arg, const char *p, size_t avail, size_t *len)
@@ -268,6 +323,7 @@ scan(void *arg, const char *p, size_t avail, size_t *len)
 	S->vidlen = 0;
 	S->pages = NULL;
 	S->pageslen = 0;
+	S->tagged = 0;
 	S->nkv = 0;
 	mpc_init(&c, p, avail);
 	MPC_TRY(mpc_map(&c, &n));
@@ -283,8 +339,16 @@ scan(void *arg, const char *p, size_t avail, size_t *len)
 		} else if (kl == 3 && memcmp(key, "vid", 3) == 0) {
 			MPC_TRY(mpc_str(&c, &S->vid, &S->vidlen));
 		} else if (kl == 5 && memcmp(key, "pages", 5) == 0) {
+			int r;
+
 			S->pages = (const char *)c.p;
-			MPC_TRY(mpc_skip(&c));
+			if ((r = tag_pages(F, &c)) == MPC_SHORT)
+				return MPC_SHORT;
+			S->tagged = r == 0;
+			if (r != 0) {	/* not pages: only framed */
+				c.p = (const unsigned char *)S->pages;
+				MPC_TRY(mpc_skip(&c));
+			}
 			S->pageslen = (size_t)((const char *)c.p - S->pages);
 		} else {
 			MPC_TRY(mpc_skip(&c));
@@ -307,48 +371,13 @@ static int
 session(struct fn *F, size_t len)
 {
 	const struct scanned *S = &F->s;
-	struct mpc c;
-	const char *vid = S->vid, *pages = S->pages;
-	size_t vidlen = S->vidlen, pageslen = S->pageslen, nkeep = S->nkv, ns,
-	    nst = 0, i, room;
-	uint32_t k, np;
-	unsigned reached = 0, closed = 0;
-	int top = -1, nocid_done = 0;
+	size_t nkeep = S->nkv, ns, nst = 0, i, room;
+	unsigned reached = F->reached;
+	int top = F->top;
 	char *o;
 
-	if (pages == NULL)
+	if (S->pages == NULL || !S->tagged)
 		return -1;
-	/* Captures are kept in scratch: at most the pages' own bytes. */
-	if (F->scap < 2 * pageslen + 256) {
-		F->scap = 2 * pageslen + 256;
-		if ((F->scratch = realloc(F->scratch, F->scap)) == NULL)
-			die(EX_OSERR, "out of memory");
-	}
-	F->slen = 0;
-	skus_reset(&F->viewed);
-	skus_reset(&F->carted);
-	F->nbuys = 0;
-	F->reloads = 0;
-	mpc_init(&c, pages, pageslen);
-	if (mpc_array(&c, &np) != 0)
-		return -1;
-	for (k = 0; k < np; k++) {
-		const char *path, *query, *method = "GET";
-		size_t pl, ql, ml = 3;
-		uint32_t m;
-		int64_t ts;
-
-		if (mpc_array(&c, &m) != 0 || m < 3 || mpc_int(&c, &ts) != 0 ||
-		    mpc_str(&c, &path, &pl) != 0 || mpc_str(&c, &query, &ql) != 0)
-			return -1;
-		if (m > 3 && mpc_str(&c, &method, &ml) != 0)
-			return -1;
-		for (; m > 4; m--)
-			if (mpc_skip(&c) != 0)
-				return -1;
-		page(F, path, pl, query, ql, method, ml, ts, &reached, &closed,
-		    &top, &nocid_done);
-	}
 	for (i = 0; i < F->nbuys; i++)
 		if (F->buys[i].order_id)
 			strset_add(F->orders, F->buys[i].order_id,
@@ -357,7 +386,7 @@ session(struct fn *F, size_t len)
 	F->npurch += F->nbuys;
 	F->nreload += F->reloads;
 	if (F->rep)
-		report_add(F->rep, reached, closed, vid, vidlen);
+		report_add(F->rep, reached, F->closed, S->vid, S->vidlen);
 
 	ns = rules_nstages(F->o->rules);
 	room = len + 64 + skus_room(&F->viewed) + skus_room(&F->carted) +
