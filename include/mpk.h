@@ -10,6 +10,7 @@
 
 #include <msgpack.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "mpc.h"
 #include "wbuf.h"
@@ -39,9 +40,31 @@ mpk_cstr(msgpack_packer *pk, const char *s)
 #define MPW_STR_MAX(n)	((n) + 5)	/* header + bytes */
 #define MPW_INT_MAX	9
 
+/* v's low bytes, big-endian: one byte swap and one store for the sizes
+ * MessagePack uses (every timestamp is 8 of them), not a byte at a time. */
 static inline char *
 mpw_be(char *p, uint64_t v, int bytes)
 {
+#if defined(__GNUC__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	uint64_t b8;
+	uint32_t b4;
+	uint16_t b2;
+
+	switch (bytes) {
+	case 8:
+		b8 = __builtin_bswap64(v);
+		memcpy(p, &b8, 8);
+		return p + 8;
+	case 4:
+		b4 = __builtin_bswap32((uint32_t)v);
+		memcpy(p, &b4, 4);
+		return p + 4;
+	case 2:
+		b2 = __builtin_bswap16((uint16_t)v);
+		memcpy(p, &b2, 2);
+		return p + 2;
+	}
+#endif
 	while (bytes-- > 0)
 		*p++ = (char)(v >> (8 * bytes));
 	return p;
