@@ -79,8 +79,11 @@ skus_add(struct skus *s, const char *p, size_t n, int64_t ts)
 {
 	size_t i;
 
+	/* Skus of a shop tend to share their length and their start: the
+	 * last byte tells most apart without a call. */
 	for (i = 0; i < s->count; i++)
-		if (s->n[i] == n && memcmp(s->p[i], p, n) == 0) {
+		if (s->n[i] == n && (n == 0 || s->p[i][n - 1] == p[n - 1]) &&
+		    memcmp(s->p[i], p, n) == 0) {
 			if (ts > s->ts[i])
 				s->ts[i] = ts;
 			return;
