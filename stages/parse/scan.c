@@ -109,7 +109,9 @@ scan_addr(const char *p, const char *end, char stop)
  * Whether the literal is at p as it is written, each of its spaces one
  * space of the line: then matching it is stepping over it. Anything
  * else (a run of spaces, a mismatch, the line's end) takes the general
- * loop below, which gives the same result here.
+ * loop below, which gives the same result here. Byte for byte equal, a
+ * space of the literal can meet a longer run of the line only at its
+ * end: inside it, the line's next byte is the literal's.
  */
 static inline int
 lit_exact(const struct lf_item *it, const char *p, const char *end)
@@ -119,10 +121,9 @@ lit_exact(const struct lf_item *it, const char *p, const char *end)
 	if ((size_t)(end - p) < n)
 		return 0;
 	for (k = 0; k < n; k++)
-		if (p[k] != it->lit[k] || (it->lit[k] == ' ' &&
-		    p + k + 1 < end && p[k + 1] == ' '))
+		if (p[k] != it->lit[k])
 			return 0;
-	return 1;
+	return !(n > 0 && it->lit[n - 1] == ' ' && p + n < end && p[n] == ' ');
 }
 
 /* Fields of the format that this line did not fill: left from the last. */
