@@ -183,7 +183,14 @@ finish(struct lf *f, struct builder *b, const struct lf_opts *o, char *err,
 		struct lf_item *it = &b->items[i];
 
 		if (it->lit) {
+			unsigned char ones[8] = { 0 };
+
 			it->lit = b->text + ((uintptr_t)it->lit - 1);
+			if (it->litlen <= 8) {
+				memcpy(&it->word, it->lit, it->litlen);
+				memset(ones, 0xff, it->litlen);
+				memcpy(&it->mask, ones, 8);
+			}
 			continue;
 		}
 		if (i > 0 && b->items[i - 1].lit == NULL) {

@@ -59,6 +59,9 @@ struct lf_item {
 	uint8_t		 flags;
 	char		 stop;		/* unquoted field: first byte of the
 					 * next literal; 0 = to end of line */
+	uint64_t	 word, mask;	/* a literal of at most 8 bytes as 8
+					 * bytes of the line load, and which
+					 * of them it is: one compare */
 };
 
 /* Source syntax of a compiled format. */

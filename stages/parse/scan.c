@@ -120,9 +120,17 @@ lit_exact(const struct lf_item *it, const char *p, const char *end)
 
 	if ((size_t)(end - p) < n)
 		return 0;
-	for (k = 0; k < n; k++)
-		if (p[k] != it->lit[k])
+	if (n <= 8 && end - p >= 8) {
+		uint64_t w;
+
+		memcpy(&w, p, 8);
+		if ((w & it->mask) != it->word)
 			return 0;
+	} else {
+		for (k = 0; k < n; k++)
+			if (p[k] != it->lit[k])
+				return 0;
+	}
 	return !(n > 0 && it->lit[n - 1] == ' ' && p + n < end && p[n] == ' ');
 }
 
