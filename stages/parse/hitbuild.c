@@ -114,13 +114,14 @@ decode(struct hb *b, const struct lf_slice *s)
 int
 hb_is_asset(const char *path, size_t len)
 {
-	static const char *const ext[] = {
+	/* Zero-padded to 8 bytes, as e is: each compare is one word's. */
+	static const char ext[][8] = {
 		"css", "js", "mjs", "map", "png", "jpg", "jpeg", "gif", "svg",
 		"webp", "avif", "ico", "woff", "woff2", "ttf", "otf", "eot",
-		"mp4", "webm", NULL
+		"mp4", "webm"
 	};
 	const char *dot = NULL, *p = path + len;
-	char e[8];
+	char e[8] = { 0 };
 	size_t n, i;
 
 	while (p > path && p[-1] != '/') {
@@ -133,9 +134,8 @@ hb_is_asset(const char *path, size_t len)
 		return 0;
 	for (i = 0; i < n; i++)
 		e[i] = (char)(dot[1 + i] | 0x20);	/* ASCII lowercase */
-	e[n] = '\0';
-	for (i = 0; ext[i]; i++)
-		if (strcmp(e, ext[i]) == 0)
+	for (i = 0; i < sizeof ext / sizeof ext[0]; i++)
+		if (memcmp(e, ext[i], 8) == 0)
 			return 1;
 	return 0;
 }
