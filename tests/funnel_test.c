@@ -176,6 +176,41 @@ Test(rules, regex_literal_start_never_hides_a_match, .fini = free_rules) {
 	cr_assert_eq(match("/", "", "GET"), -1);	/* shorter than any */
 }
 
+/* ^literal([^/]+)$ is matched by hand: the same stage and capture as
+ * PCRE2 gives for the same pattern written so that it is not seen. */
+Test(rules, a_segment_regex_matched_by_hand_as_pcre2_does,
+    .fini = free_rules) {
+	static const char *const paths[] = { "/product/A", "/product/",
+	    "/product/a/b", "/product/a\n", "/productx", "/product//",
+	    "/product/%2F", "/product/a b", "/x/product/a", "/product/a/",
+	    "/product", "/product/\xc3\xa9", "/Product/A", "" };
+	struct rules *hand = rules("a regex:^/product/([^/]+)$ sku=$1\n");
+	struct rules *pcre = rules("a regex:^/product/([^/]{1,})$ sku=$1\n");
+	size_t i;
+
+	cr_assert(hand && pcre);
+	for (i = 0; i < sizeof paths / sizeof *paths; i++) {
+		int a, b;
+		char sa[64] = "", sb[64] = "";
+
+		R = hand;
+		a = match(paths[i], "", "GET");
+		if (C.p[CAP_SKU])
+			memcpy(sa, C.p[CAP_SKU], C.n[CAP_SKU]);
+		R = pcre;
+		b = match(paths[i], "", "GET");
+		if (C.p[CAP_SKU])
+			memcpy(sb, C.p[CAP_SKU], C.n[CAP_SKU]);
+		cr_assert_eq(a, b, "%s: %d by hand, %d by PCRE2", paths[i], a,
+		    b);
+		cr_assert(a < 0 || strcmp(sa, sb) == 0, "%s: '%s' by hand, "
+		    "'%s' by PCRE2", paths[i], sa, sb);
+	}
+	rules_free(hand);
+	R = NULL;
+	rules_free(pcre);
+}
+
 Test(rules, errors_name_file_and_line) {
 	cr_assert_null(rules("a exact:/x\nb nonsense:/y\n"));
 	cr_assert_null(rules("a regex:^/p-(\\d+$\n"));

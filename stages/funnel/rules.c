@@ -47,6 +47,7 @@ struct rule {
 	int			 jit;		/* pcre2_jit_match will do */
 	size_t			 lit;		/* regex: pat[1..lit] starts
 						   every match */
+	int			 segment;	/* regex: ^lit([^/]+)$ */
 	char			*methods;	/* ",GET,POST," or NULL */
 	struct cond		*conds;
 	size_t			 nconds;
@@ -278,6 +279,11 @@ parse_line(struct rules *R, char *s, const char *name, long line)
 		pcre2_pattern_info(r.re, PCRE2_INFO_CAPTURECOUNT, &cnt);
 		r.ngroups = (int)cnt;
 		r.lit = literal_start(m);
+		/* The shape of most product URLs' rules (the shipped
+		 * view_item's): a literal, then one path segment, captured.
+		 * Matched by hand: a JIT match costs more than the rest of
+		 * the page's tagging. */
+		r.segment = r.lit > 0 && strcmp(m + 1 + r.lit, "([^/]+)$") == 0;
 	} else if (r.kind == M_GLOB) {
 		r.ngroups = glob_groups(m);
 		if (r.ngroups > MAX_GLOB_STARS) {
@@ -483,7 +489,7 @@ rules_match(struct rules *R, const char *path, size_t pathlen,
 
 	for (i = 0; i < R->n; i++) {
 		struct rule *r = &R->r[i];
-		PCRE2_SIZE *ov = NULL;
+		PCRE2_SIZE *ov = NULL, seg[4];
 		char *o = scratch;
 		int ok = 0;
 
@@ -503,6 +509,14 @@ rules_match(struct rules *R, const char *path, size_t pathlen,
 			if (pathlen < r->lit ||
 			    memcmp(path, r->pat + 1, r->lit) != 0)
 				break;
+			if (r->segment) {
+				ok = pathlen > r->lit && memchr(path + r->lit,
+				    '/', pathlen - r->lit) == NULL;
+				seg[2] = r->lit;
+				seg[3] = pathlen;
+				ov = seg;
+				break;
+			}
 			ok = (r->jit ? pcre2_jit_match(r->re, (PCRE2_SPTR)path,
 			    pathlen, 0, 0, R->md, NULL) : pcre2_match(r->re,
 			    (PCRE2_SPTR)path, pathlen, 0, 0, R->md, NULL)) > 0;
