@@ -14,6 +14,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 struct mpc {
 	const unsigned char	*p, *end;
@@ -95,12 +96,18 @@ mpc_int(struct mpc *c, int64_t *v)
 		c->p = p + 1 + n;
 		return 0;
 	}
+	/* uint 64: every timestamp (milliseconds). */
 	if (c->end - p >= 9 && *p == 0xcf && p[1] < 0x80) {
-		uint64_t u = 0;
+		uint64_t u;
+#if defined(__GNUC__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+		memcpy(&u, p + 1, 8);
+		u = __builtin_bswap64(u);
+#else
 		int i;
 
-		for (i = 1; i <= 8; i++)
+		for (u = 0, i = 1; i <= 8; i++)
 			u = u << 8 | p[i];
+#endif
 		*v = (int64_t)u;
 		c->p = p + 9;
 		return 0;
