@@ -37,15 +37,35 @@ mpc_init(struct mpc *c, const void *p, size_t n)
 }
 
 int	mpc_skip(struct mpc *);
-int	mpc_map(struct mpc *, uint32_t *n);
-int	mpc_array(struct mpc *, uint32_t *n);
+int	mpc_map_slow(struct mpc *, uint32_t *n);
+int	mpc_array_slow(struct mpc *, uint32_t *n);
 /* A str (or bin) value: a view into the bytes. */
 int	mpc_str_slow(struct mpc *, const char **s, size_t *n);
 /* An integer value that fits int64. */
 int	mpc_int_slow(struct mpc *, int64_t *v);
 
-/* Inline fast paths for what records are mostly made of: short
- * strings and small or 64-bit integers. */
+/* Inline fast paths for what records are mostly made of: small maps
+ * and arrays, short strings and small or 64-bit integers. */
+static inline int
+mpc_map(struct mpc *c, uint32_t *n)
+{
+	if (c->p < c->end && (*c->p & 0xf0) == 0x80) {
+		*n = *c->p++ & 0x0f;
+		return 0;
+	}
+	return mpc_map_slow(c, n);
+}
+
+static inline int
+mpc_array(struct mpc *c, uint32_t *n)
+{
+	if (c->p < c->end && (*c->p & 0xf0) == 0x90) {
+		*n = *c->p++ & 0x0f;
+		return 0;
+	}
+	return mpc_array_slow(c, n);
+}
+
 static inline int
 mpc_str(struct mpc *c, const char **s, size_t *n)
 {

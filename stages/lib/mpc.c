@@ -227,13 +227,13 @@ container(struct mpc *c, enum kind want, uint32_t *n)
 }
 
 int
-mpc_map(struct mpc *c, uint32_t *n)
+mpc_map_slow(struct mpc *c, uint32_t *n)
 {
 	return container(c, K_MAP, n);
 }
 
 int
-mpc_array(struct mpc *c, uint32_t *n)
+mpc_array_slow(struct mpc *c, uint32_t *n)
 {
 	return container(c, K_ARRAY, n);
 }
