@@ -238,12 +238,24 @@ struct pg {
 	const char *path, *query;
 };
 
+/* n pages as sessionize writes them: [ts, path, query] each. */
+static void
+pack_pages(msgpack_packer *pk, const struct pg *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		msgpack_pack_array(pk, 3);
+		msgpack_pack_int64(pk, p[i].ts);
+		mpk_cstr(pk, p[i].path);
+		mpk_cstr(pk, p[i].query ? p[i].query : "");
+	}
+}
+
 static void
 pack_session(msgpack_packer *pk, const char *vid, const struct pg *p,
     size_t n)
 {
-	size_t i;
-
 	msgpack_pack_map(pk, 4);
 	mpk_cstr(pk, "type");
 	mpk_cstr(pk, "session");
@@ -253,12 +265,7 @@ pack_session(msgpack_packer *pk, const char *vid, const struct pg *p,
 	msgpack_pack_int64(pk, p[0].ts);
 	mpk_cstr(pk, "pages");
 	msgpack_pack_array(pk, n);
-	for (i = 0; i < n; i++) {
-		msgpack_pack_array(pk, 3);
-		msgpack_pack_int64(pk, p[i].ts);
-		mpk_cstr(pk, p[i].path);
-		mpk_cstr(pk, p[i].query ? p[i].query : "");
-	}
+	pack_pages(pk, p, n);
 }
 
 static msgpack_unpacked U[16];
@@ -386,8 +393,6 @@ pages_last(msgpack_packer *pk)
 static void
 pages_not_last(msgpack_packer *pk)
 {
-	size_t i;
-
 	msgpack_pack_map(pk, 5);
 	mpk_cstr(pk, "type");
 	mpk_cstr(pk, "session");
@@ -395,12 +400,7 @@ pages_not_last(msgpack_packer *pk)
 	mpk_cstr(pk, "v1");
 	mpk_cstr(pk, "pages");
 	msgpack_pack_array(pk, 3);
-	for (i = 0; i < 3; i++) {
-		msgpack_pack_array(pk, 3);
-		msgpack_pack_int64(pk, one_buy[i].ts);
-		mpk_cstr(pk, one_buy[i].path);
-		mpk_cstr(pk, one_buy[i].query ? one_buy[i].query : "");
-	}
+	pack_pages(pk, one_buy, 3);
 	mpk_cstr(pk, "start");
 	msgpack_pack_int64(pk, 1000);
 	mpk_cstr(pk, "device");
@@ -493,8 +493,6 @@ Test(fn, report_open_and_closed_funnel) {
 static void
 unreadable_then_good(msgpack_packer *pk)
 {
-	size_t i;
-
 	msgpack_pack_map(pk, 3);
 	mpk_cstr(pk, "type");
 	mpk_cstr(pk, "session");
@@ -502,12 +500,7 @@ unreadable_then_good(msgpack_packer *pk)
 	mpk_cstr(pk, "v1");
 	mpk_cstr(pk, "pages");
 	msgpack_pack_array(pk, 4);
-	for (i = 0; i < 3; i++) {
-		msgpack_pack_array(pk, 3);
-		msgpack_pack_int64(pk, one_buy[i].ts);
-		mpk_cstr(pk, one_buy[i].path);
-		mpk_cstr(pk, one_buy[i].query ? one_buy[i].query : "");
-	}
+	pack_pages(pk, one_buy, 3);
 	mpk_cstr(pk, "not a page");
 	pack_session(pk, "v1", one_buy, 3);
 }
