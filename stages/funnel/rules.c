@@ -512,8 +512,9 @@ rules_match(struct rules *R, const char *path, size_t pathlen,
 			if (r->segment) {
 				ok = pathlen > r->lit && memchr(path + r->lit,
 				    '/', pathlen - r->lit) == NULL;
-				seg[2] = r->lit;
-				seg[3] = pathlen;
+				seg[0] = 0;		/* the match: the path */
+				seg[1] = seg[3] = pathlen;
+				seg[2] = r->lit;	/* group 1: the segment */
 				ov = seg;
 				break;
 			}
