@@ -18,6 +18,7 @@
 #include "hostset.h"
 #include "json.h"
 #include "mpk.h"
+#include "packed.h"
 #include "prog.h"
 #include "sessionize.h"
 #include "sessions.h"
@@ -879,6 +880,149 @@ Test(sess, the_session_spool_sorts_by_start_vid_seq_across_runs) {
 		cr_assert_lt(sess_rec_cmp(a, b), 0);
 		cr_assert_eq(sess_rec_cmp(a, a), 0);
 	}
+}
+
+/* ---- the copy of a piped input: packed chits ---- */
+
+/* Pack the chit of a hit and unpack it: the same bytes as chit_make's. */
+static void
+pack_roundtrip(struct origins *og, const char *vid, const char *uid,
+    const char *path, const char *query, const char *ref, int device,
+    int consent, size_t *packed)
+{
+	_Alignas(8) static char a[8192], b[8192], p[8192];
+	struct hit h;
+	struct chit *c, *u;
+	size_t n, size;
+
+	memset(&h, 0, sizeof h);
+	h.vid = (struct span){ vid, strlen(vid) };
+	if (uid)
+		h.uid = (struct span){ uid, strlen(uid) };
+	h.method = (struct span){ "GET", 3 };
+	h.path = (struct span){ path, strlen(path) };
+	h.query = (struct span){ query, strlen(query) };
+	if (ref)
+		h.referrer = (struct span){ ref, strlen(ref) };
+	h.ts = T0 + 1234;
+	h.consent = consent;
+	cr_assert_leq(chit_size(&h), sizeof a);
+	c = chit_make(a, &h, device);
+	cr_assert_leq(chit_packed_max(c), sizeof p);
+	n = chit_pack(og, c, p);
+	cr_assert_leq(n, chit_packed_max(c));
+	cr_assert_eq(packed_len(p), n);
+	cr_assert_eq(packed_ts(p), h.ts);
+	size = chit_unpacked_size(og, p, n);
+	cr_assert_eq(size, c->len, "ref %s: unpacks to %zu bytes, not %u",
+	    ref ? ref : "(none)", size, c->len);
+	memset(b, 0xa5, sizeof b);	/* padding must be zeroed, not left */
+	u = chit_unpack(og, p, n, b);
+	cr_assert_not_null(u);
+	cr_assert(memcmp(a, b, c->len) == 0, "ref %s: unpacked differs",
+	    ref ? ref : "(none)");
+	cr_assert_eq(chit_cmp_content(c, u), 0);
+	if (packed)
+		*packed = n;
+}
+
+Test(sess, a_packed_chit_unpacks_to_the_chit_it_was) {
+	struct origins *og = origins_new();
+	char big[3000], host[400], ref[600];
+	size_t n1, n2, i;
+
+	pack_roundtrip(og, "v1", NULL, "/", "", NULL, DEV_DESKTOP,
+	    HIT_CONSENT_UNKNOWN, NULL);
+	pack_roundtrip(og, "v1", "u9", "/p/1", "a=1&utm_source=x",
+	    "https://shop.example.com/p/0?x=1", DEV_MOBILE,
+	    HIT_CONSENT_GIVEN, &n1);
+	/* The origin numbered once: the next referrer of it packs to its
+	 * path only. */
+	pack_roundtrip(og, "v1", "u9", "/p/1", "a=1&utm_source=x",
+	    "https://shop.example.com/p/0?x=1", DEV_MOBILE,
+	    HIT_CONSENT_GIVEN, &n2);
+	cr_assert_eq(n1, n2);
+	cr_assert_eq(n2, PACKED_MIN + 2 + 2 + 3 + 4 + 16 + strlen("/p/0?x=1"),
+	    "packed in %zu bytes", n2);
+	pack_roundtrip(og, "v2", NULL, "/", "", "https://www.google.com",
+	    DEV_TABLET, HIT_CONSENT_REFUSED, NULL);	/* no path */
+	pack_roundtrip(og, "v2", NULL, "/", "", "", DEV_DESKTOP, 0, NULL);
+	pack_roundtrip(og, "v2", NULL, "/", "", "android-app://com.x/",
+	    DEV_DESKTOP, 0, NULL);
+	pack_roundtrip(og, "v2", NULL, "/", "", "no-scheme.example/a",
+	    DEV_DESKTOP, 0, NULL);
+	pack_roundtrip(og, "v2", NULL, "/", "", "x:/", DEV_DESKTOP, 0, NULL);
+	pack_roundtrip(og, "v2", NULL, "/", "", "://", DEV_DESKTOP, 0, NULL);
+	/* Lengths of two and three varint bytes; an origin too long to
+	 * number. */
+	memset(big, 'q', sizeof big - 1);
+	big[sizeof big - 1] = '\0';
+	pack_roundtrip(og, "v3", NULL, big + 2800, big, NULL, DEV_DESKTOP, 0,
+	    NULL);
+	memset(host, 'h', sizeof host - 1);
+	host[sizeof host - 1] = '\0';
+	snprintf(ref, sizeof ref, "http://%s/a", host);
+	pack_roundtrip(og, "v3", NULL, "/", "", ref, DEV_DESKTOP, 0, NULL);
+	/* More origins than the table numbers: the rest stay inline. */
+	for (i = 0; i < 5000; i++) {
+		snprintf(ref, sizeof ref, "https://h%zu.example/x%zu", i, i);
+		pack_roundtrip(og, "v4", NULL, "/", "", ref, DEV_DESKTOP, 0,
+		    NULL);
+	}
+	pack_roundtrip(og, "v1", "u9", "/p/1", "a=1&utm_source=x",
+	    "https://shop.example.com/p/0?x=1", DEV_MOBILE,
+	    HIT_CONSENT_GIVEN, &n2);
+	cr_assert_eq(n1, n2, "a numbered origin stays numbered");
+	origins_free(og);
+}
+
+Test(sess, a_damaged_packed_chit_is_refused) {
+	struct origins *og = origins_new(), *other = origins_new();
+	_Alignas(8) char a[512], p[512], q[512];
+	struct hit h;
+	struct chit *c;
+	size_t n, k;
+	uint32_t len;
+
+	memset(&h, 0, sizeof h);
+	h.vid = (struct span){ "v1", 2 };
+	h.method = (struct span){ "GET", 3 };
+	h.path = (struct span){ "/a", 2 };
+	h.query = (struct span){ "", 0 };
+	h.referrer = (struct span){ "https://shop.example.com/b", 26 };
+	c = chit_make(a, &h, DEV_DESKTOP);
+	n = chit_pack(og, c, p);
+	cr_assert_gt(chit_unpacked_size(og, p, n), 0);
+	/* Its origin unknown to another table. */
+	cr_assert_eq(chit_unpacked_size(other, p, n), 0);
+	/* Shorter or longer than its head says. */
+	cr_assert_eq(chit_unpacked_size(og, p, n - 1), 0);
+	memcpy(q, p, n);
+	len = (uint32_t)n - 1;
+	memcpy(q, &len, 4);
+	cr_assert_eq(chit_unpacked_size(og, q, n - 1), 0);
+	/* A device or a flag not known. */
+	memcpy(q, p, n);
+	q[13] = 7;
+	cr_assert_eq(chit_unpacked_size(og, q, n), 0);
+	memcpy(q, p, n);
+	q[12] |= 0x40;
+	cr_assert_eq(chit_unpacked_size(og, q, n), 0);
+	/* Each field length one more, or a varint that never ends. */
+	for (k = PACKED_HEAD; k < PACKED_HEAD + C_NFIELDS; k++) {
+		memcpy(q, p, n);
+		q[k]++;
+		cr_assert_eq(chit_unpacked_size(og, q, n), 0, "length %zu",
+		    k - PACKED_HEAD);
+		q[k] = (char)0xff;
+		cr_assert_eq(chit_unpacked_size(og, q, n), 0);
+	}
+	/* Too short to hold a head and six lengths. */
+	len = PACKED_MIN - 1;
+	memcpy(q, &len, 4);
+	cr_assert_eq(chit_unpacked_size(og, q, len), 0);
+	origins_free(og);
+	origins_free(other);
 }
 
 /* ---- traffic sources ---- */

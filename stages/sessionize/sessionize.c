@@ -10,8 +10,8 @@
  * longer be right.
  *
  * So by default (auto) output to a pipe is held in a temporary file, and
- * the page hits of input from a pipe are copied to one, as chits, as
- * they are read; if the input turns out to be far out of order, the
+ * the page hits of input from a pipe are copied to one, packed
+ * (packed.h), as they are read; if the input turns out to be far out of order, the
  * sessions written or held are dropped. The common case is server files
  * one after another: a few parts, each in time order. The rest of the
  * input is only scanned for where its parts begin, and the parts are
@@ -41,6 +41,7 @@
 #include "extsort.h"
 #include "hit.h"
 #include "mpc.h"
+#include "packed.h"
 #include "prog.h"
 #include "reorder.h"
 #include "sessions.h"
@@ -74,7 +75,8 @@ struct sz {
 	size_t			 nsplits, maxparts;
 	size_t			 ninputs;
 	struct wbuf		*copies;	/* per input: a pipe's page hits,
-						   as chits; fd -1 for none */
+						   packed; fd -1 for none */
+	struct origins		*origins;	/* of the copies' referrers */
 	const char		**names;	/* per input, for messages */
 	int			 passfd;
 	struct wbuf		 pass;		/* other records */
@@ -208,7 +210,8 @@ static void	take_hit(struct sz *, struct src *);
 
 /*
  * An input being read: its next hit decoded, waiting for its turn. A
- * pipe's copy is read as the chits it holds (c, in the read buffer).
+ * pipe's copy is read as the packed chits it holds (c, in the read
+ * buffer).
  */
 struct src {
 	struct mpr	 in;
@@ -266,8 +269,11 @@ take_hit(struct sz *z, struct src *s)
 		if (z->mode == SZ_AUTO && copy->fd >= 0) {
 			/* Copied before its part is tracked, which may fall
 			 * back: the sort then finds it in the copy. */
+			char *p;
+
 			c = make_chit(z, h);
-			wbuf_write(copy, c, c->len);
+			p = wbuf_reserve(copy, chit_packed_max(c));
+			wbuf_commit(copy, p + chit_pack(z->origins, c, p));
 		}
 		if (z->mode == SZ_AUTO)
 			track_part(z, s->i, off, h->ts);
@@ -284,9 +290,13 @@ take_hit(struct sz *z, struct src *s)
 static void
 take_chit(struct sz *z, struct src *s)
 {
-	struct chit *c = carena_alloc(z->arena, s->used);
+	size_t n = chit_unpacked_size(z->origins, s->c, s->used);
+	struct chit *c;
 
-	memcpy(c, s->c, s->used);
+	if (n == 0)
+		die(EX_IOERR, "%s: the copy of the input in --tmpdir is "
+		    "damaged", s->name);
+	c = chit_unpack(z->origins, s->c, s->used, carena_alloc(z->arena, n));
 	place(z, c, s->name);
 }
 
@@ -373,10 +383,10 @@ chit_next(struct src *s)
 			}
 			continue;
 		}
-		if (len < sizeof(struct chit) || len % 8 != 0)
+		if (len < PACKED_MIN)
 			die(EX_IOERR, "%s: the copy of the input in --tmpdir is "
 			    "damaged", s->name);
-		memcpy(&s->ts, p + offsetof(struct chit, ts), sizeof s->ts);
+		s->ts = packed_ts(p);
 		s->c = p;
 		s->used = len;
 		s->has = 1;
@@ -448,7 +458,7 @@ is_regular(int fd)
 
 /*
  * Open input i. One that cannot be read again (a pipe) gets a copy in
- * --tmpdir, unless sorting from the start: the chits of its page hits,
+ * --tmpdir, unless sorting from the start: its page hits, packed,
  * which is all that merging its parts or sorting needs of it.
  */
 static int
@@ -719,6 +729,7 @@ sz_run(char *const *paths, size_t npaths, struct wbuf *out,
 	z.so.campaign_split = o->campaign_split;
 	z.so.tc = &o->tc;
 	z.arena = carena_new();
+	z.origins = origins_new();
 	reorder_init(&z.win, o->max_disorder, to_sessions, &z);
 	z.passfd = tmpfile_in(o->tmpdir, "pass");
 	wbuf_init(&z.pass, z.passfd);
@@ -851,5 +862,6 @@ sz_run(char *const *paths, size_t npaths, struct wbuf *out,
 	free(z.copies);
 	free(z.names);
 	carena_free(z.arena);
+	origins_free(z.origins);
 	return z.status;
 }
