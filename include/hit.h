@@ -76,6 +76,16 @@ int	hit_decode(const char *rec, size_t len, struct hit *);
  */
 int	hit_decode_prefix(const char *buf, size_t len, struct hit *,
 	    size_t *used);
+/*
+ * hit_decode_prefix's two readers. The first takes the keys in the order
+ * hit_pack writes them, its strings up to 64 KiB and non-negative
+ * integers: 0, or 1 for a record in any other shape (or cut short),
+ * which the second reads, keys in any order.
+ */
+int	hit_decode_ordered(const char *buf, size_t len, struct hit *,
+	    size_t *used);
+int	hit_decode_any_order(const char *buf, size_t len, struct hit *,
+	    size_t *used);
 
 struct records;
 /*

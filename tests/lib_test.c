@@ -409,6 +409,126 @@ Test(hit, decode_rejects_records_without_ts_or_not_hits) {
 	msgpack_sbuffer_destroy(&sb);
 }
 
+/* Both readers of hits give the same: status, length and every field. */
+static void
+decoders_agree(const char *rec, size_t len, const char *what, size_t at)
+{
+	struct hit a, b;
+	size_t ua = 0, ub = 0;
+	int ra, rb;
+
+	ra = hit_decode_prefix(rec, len, &a, &ua);
+	rb = hit_decode_any_order(rec, len, &b, &ub);
+	cr_assert_eq(ra, rb, "%s %zu: %d, not %d", what, at, ra, rb);
+	if (ra != 0)
+		return;
+#define SAME_SPAN(f) cr_assert(a.f.p == b.f.p && a.f.len == b.f.len, \
+	"%s %zu: " #f " differs", what, at)
+	cr_assert_eq(ua, ub, "%s %zu", what, at);
+	SAME_SPAN(vid); SAME_SPAN(uid); SAME_SPAN(ip); SAME_SPAN(xff);
+	SAME_SPAN(host); SAME_SPAN(method); SAME_SPAN(path);
+	SAME_SPAN(query); SAME_SPAN(referrer); SAME_SPAN(ua);
+#undef SAME_SPAN
+	cr_assert(a.ts == b.ts && a.status == b.status && a.bytes == b.bytes &&
+	    a.kind == b.kind && a.consent == b.consent, "%s %zu", what, at);
+}
+
+static struct hit rand_hit;
+
+static void
+fill_rand_hit(struct wbuf *w)
+{
+	hit_pack(w, &rand_hit);
+}
+
+/*
+ * Hits as hit_pack writes them are read in its order, anything else by
+ * the reader of keys in any order: on random hits (fields present or
+ * not, strings of every header size, integers of every width), each cut
+ * short at every byte and each byte changed, the two agree.
+ */
+Test(hit, the_ordered_reader_agrees_with_the_general_one) {
+	static char text[70000];
+	static const size_t lens[] = { 0, 1, 5, 31, 32, 255, 256, 65535,
+	    65536 };
+	static const unsigned char sets[] = { 0x00, 0xff, 0xa3, 0xd9, 0xda,
+	    0xc3, 0xcf, 0x80, 0x8f };
+	static const int64_t ints[] = { 0, 5, 127, 128, 255, 256, 65536,
+	    1717420521000LL, 5000000000LL, -1, -200 };
+	uint32_t x = 7;
+	int k, nplain = 0;
+
+	memset(text, 'a', sizeof text);
+#define RND() (x = x * 1103515245u + 12345u, x >> 8)
+#define STR(f, opt) do { \
+	if ((opt) && RND() % 3 == 0) { rand_hit.f = (struct span){ NULL, 0 }; \
+	} else { size_t l_ = RND() % 4 ? RND() % 40 : \
+	    lens[RND() % (sizeof lens / sizeof *lens)]; \
+	rand_hit.f = (struct span){ text, l_ }; } } while (0)
+	for (k = 0; k < 400; k++) {
+		size_t n, i, j;
+		char *rec, *m;
+
+		memset(&rand_hit, 0, sizeof rand_hit);
+		STR(vid, 0);
+		STR(uid, 1);
+		STR(ip, 0);
+		STR(xff, 1);
+		STR(host, 1);
+		STR(method, 1);
+		STR(path, 0);
+		if (rand_hit.method.p == NULL)
+			rand_hit.path = (struct span){ NULL, 0 };
+		STR(query, 0);
+		STR(referrer, 1);
+		STR(ua, 0);
+		rand_hit.ts = ints[RND() % (sizeof ints / sizeof *ints)];
+		rand_hit.status = (int)(ints[RND() % 6]);
+		rand_hit.bytes = ints[RND() % (sizeof ints / sizeof *ints)];
+		rand_hit.kind = (enum hit_kind)(RND() % 3);
+		rand_hit.consent = (int)(RND() % 3);
+		rec = wbuf_capture(fill_rand_hit, &n);
+		decoders_agree(rec, n, "whole", n);
+		{	/* what hit_pack writes, the ordered reader takes */
+			struct hit h;
+			size_t used = 0;
+			int plain = rand_hit.ts >= 0 && rand_hit.status >= 0 &&
+			    rand_hit.bytes >= 0 && rand_hit.vid.len < 65536 &&
+			    rand_hit.uid.len < 65536 && rand_hit.ip.len < 65536 &&
+			    rand_hit.xff.len < 65536 &&
+			    rand_hit.host.len < 65536 &&
+			    rand_hit.method.len < 65536 &&
+			    rand_hit.path.len < 65536 &&
+			    rand_hit.query.len < 65536 &&
+			    rand_hit.referrer.len < 65536 &&
+			    rand_hit.ua.len < 65536;
+
+			cr_assert_eq(hit_decode_ordered(rec, n, &h, &used),
+			    plain ? 0 : 1, "hit %d", k);
+			cr_assert_eq(used, plain ? n : 0);
+			nplain += plain;
+		}
+		if (n > 2000)	/* long strings: their cuts are alike */
+			continue;
+		for (i = 0; i < n; i++)
+			decoders_agree(rec, i, "cut at", i);
+		m = malloc(n);
+		for (i = 0; i < n; i++)
+			for (j = 0; j < sizeof sets; j++) {
+				memcpy(m, rec, n);
+				m[i] = (char)sets[j];
+				decoders_agree(m, n, "byte changed at", i);
+				m[i] = (char)(rec[i] + 1);
+				decoders_agree(m, n, "byte + 1 at", i);
+			}
+		free(m);
+		free(rec);
+	}
+	cr_assert_gt(nplain, 100, "%d plain hits of 400", nplain);
+#undef STR
+#undef RND
+}
+
 /* The cursor and msgpack-c agree on what they both read. */
 Test(mpc, reads_what_msgpack_c_writes) {
 	msgpack_sbuffer sb;
