@@ -36,7 +36,7 @@ mpc_init(struct mpc *c, const void *p, size_t n)
 	c->end = c->p + n;
 }
 
-int	mpc_skip(struct mpc *);
+int	mpc_skip_slow(struct mpc *);
 int	mpc_map_slow(struct mpc *, uint32_t *n);
 int	mpc_array_slow(struct mpc *, uint32_t *n);
 /* A str (or bin) value: a view into the bytes. */
@@ -64,6 +64,34 @@ mpc_array(struct mpc *c, uint32_t *n)
 		return 0;
 	}
 	return mpc_array_slow(c, n);
+}
+
+/* Skip one value, and all it holds. The values stages skip are mostly
+ * short strings, small integers and timestamps: those inline. */
+static inline int
+mpc_skip(struct mpc *c)
+{
+	const unsigned char *p = c->p;
+
+	if (p < c->end) {
+		unsigned t = *p;
+
+		if (t <= 0x7f || t >= 0xe0 || t == 0xc0 || t == 0xc2 ||
+		    t == 0xc3) {
+			c->p = p + 1;
+			return 0;
+		}
+		if ((t & 0xe0) == 0xa0 &&
+		    (size_t)(c->end - p - 1) >= (t & 0x1f)) {
+			c->p = p + 1 + (t & 0x1f);
+			return 0;
+		}
+		if (t == 0xcf && c->end - p >= 9) {
+			c->p = p + 9;
+			return 0;
+		}
+	}
+	return mpc_skip_slow(c);
 }
 
 static inline int

@@ -753,6 +753,37 @@ fd_of(const void *p, size_t n)
 	return fds[0];
 }
 
+/*
+ * mpc_skip steps over scalars inline and leaves the rest to
+ * mpc_skip_slow: for every first byte, followed by enough bytes or cut
+ * at each length, the two give the same status and the same end.
+ */
+Test(mpc, the_inline_skip_is_the_slow_one) {
+	unsigned char buf[64];
+	int t;
+
+	for (t = 0; t < 256; t++) {
+		size_t len;
+
+		memset(buf, 0x01, sizeof buf);	/* small elements, if any */
+		buf[0] = (unsigned char)t;
+		buf[1] = 3;			/* a str8's or bin8's length */
+		for (len = 0; len <= sizeof buf; len++) {
+			struct mpc a, b;
+			int ra, rb;
+
+			mpc_init(&a, buf, len);
+			mpc_init(&b, buf, len);
+			ra = mpc_skip(&a);
+			rb = mpc_skip_slow(&b);
+			cr_assert_eq(ra, rb, "0x%02x cut at %zu: %d, not %d", t,
+			    len, ra, rb);
+			if (ra == 0)
+				cr_assert_eq(a.p, b.p, "0x%02x cut at %zu", t, len);
+		}
+	}
+}
+
 Test(mpc, depth_is_checked_without_recursion) {
 	char b[256];
 

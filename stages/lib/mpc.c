@@ -96,7 +96,7 @@ header(struct mpc *c, enum kind *k, uint64_t *n)
 }
 
 int
-mpc_skip(struct mpc *c)
+mpc_skip_slow(struct mpc *c)
 {
 	/* Iterative: values left to skip, a count that containers add to. */
 	uint64_t left = 1;
