@@ -59,6 +59,7 @@ struct fn {
 	size_t			 scap, slen;
 	struct skus		 viewed, carted;
 	int64_t			 stage_ts[32];	/* latest time of each stage */
+	size_t			 stage_len[32];	/* of each stage's name */
 	struct purchase		*buys;
 	size_t			 nbuys, capbuys;
 	unsigned		 reloads;	/* of the session */
@@ -153,17 +154,21 @@ skus_room(const struct skus *s)
 	return n;
 }
 
-/* "skus_viewed": [...], "skus_viewed_ts": [...] */
+/* "skus_viewed": [...], "skus_viewed_ts": [...] (key a literal) */
+#define PUT_SKUS(p, key, s) put_skus(p, key, sizeof(key) - 1, key "_ts", \
+	sizeof(key "_ts") - 1, s)
+
 static char *
-put_skus(char *p, const char *key, const char *tskey, const struct skus *s)
+put_skus(char *p, const char *key, size_t kn, const char *tskey, size_t tn,
+    const struct skus *s)
 {
 	size_t i;
 
-	p = mpw_str(p, key, strlen(key));
+	p = mpw_str(p, key, kn);
 	p = mpw_array(p, s->count);
 	for (i = 0; i < s->count; i++)
 		p = mpw_str(p, s->p[i], s->n[i]);
-	p = mpw_str(p, tskey, strlen(tskey));
+	p = mpw_str(p, tskey, tn);
 	p = mpw_array(p, s->count);
 	for (i = 0; i < s->count; i++)
 		p = mpw_int(p, s->ts[i]);
@@ -409,9 +414,8 @@ session(struct fn *F, size_t len)
 	o = mpw_array(o, nst);
 	for (i = 0; i < ns; i++)
 		if ((reached >> i) & 1) {
-			const char *st = rules_stage(F->o->rules, i);
-
-			o = mpw_str(o, st, strlen(st));
+			o = mpw_str(o, rules_stage(F->o->rules, i),
+			    F->stage_len[i]);
 		}
 	o = mpw_lit(o, "stages_ts");
 	o = mpw_array(o, nst);
@@ -419,13 +423,12 @@ session(struct fn *F, size_t len)
 		if ((reached >> i) & 1)
 			o = mpw_int(o, F->stage_ts[i]);
 	if (top >= 0) {
-		const char *st = rules_stage(F->o->rules, (size_t)top);
-
 		o = mpw_lit(o, "max_stage");
-		o = mpw_str(o, st, strlen(st));
+		o = mpw_str(o, rules_stage(F->o->rules, (size_t)top),
+		    F->stage_len[top]);
 	}
-	o = put_skus(o, "skus_viewed", "skus_viewed_ts", &F->viewed);
-	o = put_skus(o, "skus_carted", "skus_carted_ts", &F->carted);
+	o = PUT_SKUS(o, "skus_viewed", &F->viewed);
+	o = PUT_SKUS(o, "skus_carted", &F->carted);
 	o = mpw_lit(o, "purchases");
 	o = mpw_array(o, F->nbuys);
 	for (i = 0; i < F->nbuys; i++) {
@@ -482,10 +485,13 @@ fn_run(char *const *paths, size_t npaths, struct wbuf *out,
 {
 	struct records in;
 	struct fn F;
+	size_t i;
 
 	memset(&F, 0, sizeof F);
 	F.o = o;
 	F.out = out;
+	for (i = 0; i < rules_nstages(o->rules); i++)
+		F.stage_len[i] = strlen(rules_stage(o->rules, i));
 	F.orders = strset_new();
 	if (o->report || o->report_json)
 		F.rep = report_new(o->rules);
