@@ -824,6 +824,32 @@ Test(bots, catch_98_percent_of_bots_and_flag_under_0_2_percent_of_browsers,
 	uas_free(&uap_dev);
 }
 
+/*
+ * A --bots file of one-byte lines: each "x\n" becomes "(?:x)|" in the
+ * alternation, three bytes of pattern for each byte of text, and the
+ * pattern's buffer had room for two (a heap overflow).
+ */
+Test(bots, a_list_of_one_byte_patterns_fits) {
+	static char text[2000];
+	struct botclass *b;
+	char e[256];
+	size_t i;
+
+	for (i = 0; i < sizeof text; i += 2) {
+		text[i] = (char)('a' + (i / 2) % 20);
+		text[i + 1] = '\n';
+	}
+	b = botclass_new(text, sizeof text, e, sizeof e);
+	cr_assert_not_null(b, "%s", e);
+	cr_assert(botclass_match(b, "xxbxx", 5));
+	cr_assert_not(botclass_match(b, "zzz", 3));
+	botclass_free(b);
+	/* A bad one among them: the message quotes the pattern, no more. */
+	text[sizeof text - 2] = '(';
+	cr_assert_null(botclass_new(text, sizeof text, e, sizeof e));
+	cr_assert(strstr(e, "bad bot pattern") != NULL, "%s", e);
+}
+
 /* --consent-field: a refusal or a consent in the usual words, from a
  * variable of its own or from the Cookie header; anything else is
  * unknown. */

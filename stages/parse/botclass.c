@@ -38,8 +38,10 @@ botclass_new(const char *text, size_t len, char *err, size_t errlen)
 	int code;
 	PCRE2_SIZE off;
 
-	/* (?:p1)|(?:p2)|...: one pass of the engine over the agent. */
-	if ((pat = malloc(len * 2 + 16)) == NULL)
+	/* (?:p1)|(?:p2)|...: one pass of the engine over the agent. A line
+	 * of L bytes and its newline become at most L + 5 ("(?:", ")",
+	 * "|"): three times the text, for one-byte lines. */
+	if ((pat = malloc(len * 3 + 16)) == NULL)
 		die(EX_OSERR, "out of memory");
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
@@ -63,6 +65,7 @@ botclass_new(const char *text, size_t len, char *err, size_t errlen)
 		memcpy(pat, "(*FAIL)", 7);
 		plen = 7;
 	}
+	pat[plen] = '\0';	/* for the message's %.40s */
 	if ((b = calloc(1, sizeof *b)) == NULL)
 		die(EX_OSERR, "out of memory");
 	b->re = pcre2_compile((PCRE2_SPTR)pat, plen, 0, &code, &off, NULL);
