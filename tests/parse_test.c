@@ -825,6 +825,94 @@ Test(bots, catch_98_percent_of_bots_and_flag_under_0_2_percent_of_browsers,
 }
 
 /*
+ * The shipped patterns, each wrapped in (?:...) so that none is taken
+ * as plain text: the one alternation revisit used to compile.
+ */
+static struct botclass *
+bots_all_regex(void)
+{
+	const char *p = revisit_data_bots, *end = p + revisit_data_bots_len;
+	char *t = malloc(revisit_data_bots_len * 2 + 16), e[256];
+	size_t n = 0;
+	struct botclass *b;
+
+	cr_assert_not_null(t);
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *le = nl ? nl : end;
+
+		if (le > p && *p != '#')
+			n += (size_t)sprintf(t + n, "(?:%.*s)\n", (int)(le - p), p);
+		p = nl ? nl + 1 : end;
+	}
+	b = botclass_new(t, n, e, sizeof e);
+	cr_assert_not_null(b, "%s", e);
+	free(t);
+	return b;
+}
+
+static void
+same_verdicts(struct botclass *a, struct botclass *b, const struct uas *u,
+    const char *what)
+{
+	size_t i;
+
+	for (i = 0; i < u->n; i++) {
+		size_t n = strlen(u->v[i]);
+
+		cr_assert_eq(botclass_match(a, u->v[i], n),
+		    botclass_match(b, u->v[i], n), "%s: '%s'", what, u->v[i]);
+	}
+}
+
+/*
+ * Plain-text patterns are looked up, not compiled: on every agent of the
+ * crawler, browser and device lists, and on edge cases, the verdict is
+ * the one alternation of all the patterns gives.
+ */
+Test(bots, plain_patterns_looked_up_give_what_the_regex_gives,
+    .init = setup, .fini = teardown, .timeout = 600) {
+	struct botclass *all = bots_all_regex(), *mine;
+	struct uas cua = { 0 }, uap = { 0 }, top = { 0 };
+	static const char text[] = "Foo\\/1\nab\nx\\dy\n^Start\nY!J\n"
+	    "q\\.r\n#Comment\n\nlast", bad[] = "ok\ntail\\\n";
+	static const char *const hits[] = { "a Foo/1 b", "xx ab", "x7y",
+	    "Start here", "Y!J", "q.r", "the last" };
+	static const char *const misses[] = { "Foo1", "a", "xdy", "a Start",
+	    "Y!", "qxr", "Comment", "las", "" };
+	char e[256];
+	size_t i;
+
+	cr_assert_eq(json_strings(TEST_DATA "/crawler-user-agents/"
+	    "crawler-user-agents.json", "instances", &cua), 0);
+	cr_assert_eq(yaml_values(TEST_DATA "/uap-core/test_device.yaml",
+	    "user_agent_string", NULL, NULL, &uap), 0);
+	cr_assert_eq(json_strings(TEST_DATA "/top-user-agents/index.json", NULL,
+	    &top), 0);
+	cr_assert_gt(cua.n + uap.n + top.n, 10000);
+	same_verdicts(bots, all, &cua, "crawler-user-agents");
+	same_verdicts(bots, all, &uap, "uap-core");
+	same_verdicts(bots, all, &top, "top-user-agents");
+	botclass_free(all);
+	uas_free(&cua);
+	uas_free(&uap);
+	uas_free(&top);
+	/* Escapes, short patterns, anchors; a trailing backslash is a bad
+	 * pattern as before. */
+	cr_assert_null(botclass_new(bad, sizeof bad - 1, e, sizeof e),
+	    "'tail\\' is not a pattern");
+	mine = botclass_new(text, sizeof text - 1, e, sizeof e);
+	cr_assert_not_null(mine, "%s", e);
+	for (i = 0; i < sizeof hits / sizeof *hits; i++)
+		cr_assert(botclass_match(mine, hits[i], strlen(hits[i])), "%s",
+		    hits[i]);
+	for (i = 0; i < sizeof misses / sizeof *misses; i++)
+		cr_assert_not(botclass_match(mine, misses[i], strlen(misses[i])),
+		    "%s", misses[i]);
+	botclass_free(mine);
+}
+
+/*
  * A --bots file of one-byte lines: each "x\n" becomes "(?:x)|" in the
  * alternation, three bytes of pattern for each byte of text, and the
  * pattern's buffer had room for two (a heap overflow).

@@ -1,8 +1,10 @@
 /*
- * botclass.h - is a user agent a bot? One PCRE2 alternation of all the
- * shipped patterns (data/bots.txt), JIT-compiled, behind a cache keyed by
- * a hash of the user agent: a site sees few distinct agents, so the regex
- * runs about once per agent, not once per line.
+ * botclass.h - is a user agent a bot? The shipped patterns
+ * (data/bots.txt) that are plain text are looked up by their first three
+ * bytes; the others make one PCRE2 alternation, JIT-compiled. Behind
+ * both, a cache keyed by a hash of the user agent: a site sees few
+ * distinct agents, so the patterns run about once per agent, not once
+ * per line.
  */
 #ifndef REVISIT_BOTCLASS_H
 #define REVISIT_BOTCLASS_H
