@@ -448,6 +448,59 @@ Test(fn, pages_last_or_not_tagged_alike) {
 	msgpack_sbuffer_destroy(&b);
 }
 
+/* A session tagged before, its old tags between its other keys. */
+static void
+stale_tags(msgpack_packer *pk)
+{
+	struct pg p[] = { { 1000, "/product/A", NULL } };
+
+	msgpack_pack_map(pk, 7);
+	mpk_cstr(pk, "type");
+	mpk_cstr(pk, "session");
+	mpk_cstr(pk, "stages");
+	msgpack_pack_array(pk, 1);
+	mpk_cstr(pk, "purchase");
+	mpk_cstr(pk, "vid");
+	mpk_cstr(pk, "v1");
+	mpk_cstr(pk, "max_stage");
+	mpk_cstr(pk, "purchase");
+	mpk_cstr(pk, "start");
+	msgpack_pack_int64(pk, 1000);
+	mpk_cstr(pk, "pages");
+	msgpack_pack_array(pk, 1);
+	pack_pages(pk, p, 1);
+	mpk_cstr(pk, "device");
+	mpk_cstr(pk, "mobile");
+}
+
+/*
+ * The keys funnel writes are replaced wherever they stand; the others
+ * are copied in their order (as runs of adjacent keys), each once.
+ */
+Test(fn, old_tags_between_other_keys_are_replaced) {
+	static const char *const kept[] = { "type", "vid", "start", "pages",
+	    "device" };
+	const msgpack_object_map *m;
+	size_t i, k = 0, nstages = 0;
+
+	run_sessions(stale_tags, NULL);
+	cr_assert_eq(NU, 1);
+	cr_assert_eq(U[0].data.type, MSGPACK_OBJECT_MAP);
+	m = &U[0].data.via.map;
+	for (i = 0; i < m->size; i++) {
+		const msgpack_object *key = &m->ptr[i].key;
+
+		if (k < 5 && mpk_is(key, kept[k]))
+			k++;
+		nstages += mpk_is(key, "stages");
+	}
+	cr_assert_eq(k, 5, "the kept keys, in order");
+	cr_assert_eq(nstages, 1, "stages once");
+	cr_assert(mpk_is(get(0, "max_stage"), "view_item"));
+	cr_assert(mpk_is(get(0, "device"), "mobile"));
+	cr_assert_eq(m->size, 5 + 7 + 1, "%u keys", m->size);
+}
+
 static void
 report_sessions(msgpack_packer *pk)
 {

@@ -45,8 +45,10 @@ struct scanned {		/* the record scan() read */
 	struct {
 		const char	*p;
 		size_t		 n;
-	}		 kv[64];	/* the keys to copy */
-	size_t		 nkv;
+	}		 kv[64];	/* the keys to copy, as runs of
+					   adjacent ones (mostly one run) */
+	size_t		 nkv;		/* runs */
+	size_t		 nkeys;		/* keys in them */
 };
 
 struct fn {
@@ -333,6 +335,7 @@ scan(void *arg, const char *p, size_t avail, size_t *len)
 	S->pageslen = 0;
 	S->tagged = 0;
 	S->nkv = 0;
+	S->nkeys = 0;
 	mpc_init(&c, p, avail);
 	MPC_TRY(mpc_map(&c, &n));
 	S->usable = n <= 64;
@@ -362,9 +365,17 @@ scan(void *arg, const char *p, size_t avail, size_t *len)
 			MPC_TRY(mpc_skip(&c));
 		}
 		if (S->usable && !replaced(key, kl)) {
-			S->kv[S->nkv].p = kv;
-			S->kv[S->nkv].n = (size_t)((const char *)c.p - kv);
-			S->nkv++;
+			size_t n = (size_t)((const char *)c.p - kv);
+
+			if (S->nkv > 0 && S->kv[S->nkv - 1].p +
+			    S->kv[S->nkv - 1].n == kv) {
+				S->kv[S->nkv - 1].n += n;
+			} else {
+				S->kv[S->nkv].p = kv;
+				S->kv[S->nkv].n = n;
+				S->nkv++;
+			}
+			S->nkeys++;
 		}
 	}
 	*len = (size_t)((const char *)c.p - p);
@@ -379,7 +390,7 @@ static int
 session(struct fn *F, size_t len)
 {
 	const struct scanned *S = &F->s;
-	size_t nkeep = S->nkv, ns, nst = 0, i, room;
+	size_t ns, nst = 0, i, room;
 	unsigned reached = F->reached;
 	int top = F->top;
 	char *o;
@@ -403,8 +414,8 @@ session(struct fn *F, size_t len)
 		room += 128 + F->buys[i].oidlen + 2 * F->buys[i].valuelen +
 		    F->buys[i].curlen;
 	o = wbuf_reserve(F->out, room);
-	o = mpw_map(o, nkeep + 7 + (top >= 0));
-	for (i = 0; i < nkeep; i++) {
+	o = mpw_map(o, S->nkeys + 7 + (top >= 0));
+	for (i = 0; i < S->nkv; i++) {
 		memcpy(o, S->kv[i].p, S->kv[i].n);
 		o += S->kv[i].n;
 	}
