@@ -11,16 +11,16 @@
  *
  * So by default (auto) output to a pipe is held in a temporary file, and
  * the page hits of input from a pipe are copied to one, packed
- * (packed.h), as they are read; if the input turns out to be far out of order, the
- * sessions written or held are dropped. The common case is server files
- * one after another: a few parts, each in time order. The rest of the
- * input is only scanned for where its parts begin, and the parts are
- * then read again side by side, merged by time, and streamed (their
- * merge is within the window: see track_part). Input of too many parts,
- * or whose open state outgrows --memory-limit, goes to an external sort
- * instead: what was read so far (a pipe's copy, a file again up to where
- * it stopped), then the rest as it comes. No wrong session is ever
- * written.
+ * (packed.h), as they are read; if the input turns out to be far out of
+ * order, the sessions written or held are dropped. The common case is
+ * server files one after another: a few parts, each in time order. The
+ * rest of the input is only scanned for where its parts begin, and the
+ * parts are then read again side by side, merged by time, and streamed
+ * (their merge is within the window: see track_part). Input of too many
+ * parts, or whose open state outgrows --memory-limit, goes to an
+ * external sort instead: what was read so far (a pipe's copy, a file
+ * again up to where it stopped), then the rest as it comes. No wrong
+ * session is ever written.
  * --sort sorts from the start; --stream writes as it goes and fails with
  * status 65 on far disorder.
  */
@@ -660,8 +660,8 @@ read_parts(struct sz *z, char *const *paths, size_t n)
  * Sorting sessionizes visitor by visitor, so that one session is open at
  * a time however many visitors the input has: the hits are sorted by
  * visitor (chunks of half the memory limit, at most 16 MiB), their
- * sessions are spooled (a quarter, at most 16 MiB) and sorted into the order streaming writes, start, vid,
- * sequence. The records are the same either way: a visitor's hits come
+ * sessions are spooled (a quarter, at most 16 MiB) and sorted into the
+ * order streaming writes, start, vid, sequence. The records are the same either way: a visitor's hits come
  * in the same order under both sorts.
  */
 static void
