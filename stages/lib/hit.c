@@ -125,9 +125,10 @@ span_for(struct hit *h, const char *k, size_t n)
 	KEY_B(k, 4) | KEY_B(k, 5) | KEY_B(k, 6) | KEY_B(k, 7))
 #define KEY_MASK(k)	(KEY_N(k) >= 8 ? ~(uint64_t)0 : \
 	((uint64_t)1 << (8 * (KEY_N(k) & 7))) - 1)
-/* Key k (its head and up to 8 more bytes) next, at least 8 bytes left:
- * one load, compared with constants. */
-#define ORD_KEY(k) (i < n && end - p >= 8 && \
+/* Key k (its head and up to 8 more bytes) next: one load, compared with
+ * constants, and the ninth byte of a key that has one; at least 8 bytes
+ * left, and 9 for such a key. */
+#define ORD_KEY(k) (i < n && end - p >= (KEY_N(k) > 8 ? 9 : 8) && \
 	(load_le64(p) & KEY_MASK(k)) == KEY_WORD(k) && \
 	(KEY_N(k) <= 8 || p[8] == (unsigned char)(k)[KEY_N(k) > 8 ? 8 : 0]) ? \
 	(p += KEY_N(k), i++, 1) : 0)
