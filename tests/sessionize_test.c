@@ -1017,10 +1017,17 @@ Test(sess, a_damaged_packed_chit_is_refused) {
 		q[k] = (char)0xff;
 		cr_assert_eq(chit_unpacked_size(og, q, n), 0);
 	}
-	/* Too short to hold a head and six lengths. */
-	len = PACKED_MIN - 1;
-	memcpy(q, &len, 4);
-	cr_assert_eq(chit_unpacked_size(og, q, len), 0);
+	/* Too short to hold a head and six lengths, down to nothing: read
+	 * from a copy of that length, so that a read past it is seen. */
+	for (k = 0; k < PACKED_MIN; k++) {
+		char *cut = malloc(k ? k : 1);
+
+		len = (uint32_t)k;
+		memcpy(q, &len, 4);
+		memcpy(cut, q, k);
+		cr_assert_eq(chit_unpacked_size(og, cut, k), 0, "%zu bytes", k);
+		free(cut);
+	}
 	origins_free(og);
 	origins_free(other);
 }

@@ -178,12 +178,15 @@ unpacked_lengths(const struct origins *o, const char *p, size_t len,
 	const unsigned char *end = (const unsigned char *)p + len;
 	uint64_t sum = 0;
 	uint16_t id;
-	uint8_t flags = (uint8_t)p[12], device = (uint8_t)p[13];
+	uint8_t flags;
 	int i;
 
-	if (len < PACKED_MIN || packed_len(p) != len || device > DEV_TABLET ||
-	    (flags & ~(PACKED_ORIGIN | CHIT_HAS_UID | CHIT_HAS_REF |
-	    CHIT_CONSENT_NO | CHIT_CONSENT_YES)) != 0)
+	if (len < PACKED_MIN || packed_len(p) != len)
+		return -1;
+	flags = (uint8_t)p[12];
+	if ((uint8_t)p[13] > DEV_TABLET || (flags & ~(PACKED_ORIGIN |
+	    CHIT_HAS_UID | CHIT_HAS_REF | CHIT_CONSENT_NO |
+	    CHIT_CONSENT_YES)) != 0)
 		return -1;
 	for (i = 0; i < C_NFIELDS; i++) {
 		if (get_varint(&q, end, &n[i]) != 0)
