@@ -4,27 +4,17 @@
 #include "packed.h"
 
 #include <stdlib.h>
-#include <xxhash.h>
 
 #include "prog.h"
+#include "strtab.h"
 
 #define PACKED_ORIGIN	0x80	/* flags: the referrer starts with origin */
 #define ORIGIN_MAX	255	/* longer origins are not numbered */
 #define ORIGINS		4096	/* numbered at most; later ones stay inline */
-#define SLOTS		(2 * ORIGINS)
 
-struct origin {
-	uint32_t	 off;		/* in text */
-	uint32_t	 len;
-	uint64_t	 hash;
-};
-
+/* Origins numbered from 1: strtab id + 1. */
 struct origins {
-	struct origin	 o[ORIGINS];	/* number i + 1 is o[i] */
-	size_t		 n;
-	uint16_t	 slot[SLOTS];	/* numbers by hash; 0: empty */
-	char		*text;
-	size_t		 tlen, tcap;
+	struct strtab	*tab;
 	uint16_t	 last;		/* the number found last: most hits
 					   share their referrer's origin */
 };
@@ -34,7 +24,7 @@ origins_new(void)
 {
 	struct origins *o = calloc(1, sizeof *o);
 
-	if (o == NULL)
+	if (o == NULL || (o->tab = strtab_new()) == NULL)
 		die(EX_OSERR, "out of memory");
 	return o;
 }
@@ -44,7 +34,7 @@ origins_free(struct origins *o)
 {
 	if (o == NULL)
 		return;
-	free(o->text);
+	strtab_free(o->tab);
 	free(o);
 }
 
@@ -63,41 +53,32 @@ origin_len(const char *r, size_t n)
 	return n <= ORIGIN_MAX ? n : 0;
 }
 
-static int
-origin_is(const struct origins *o, uint16_t id, const char *s, size_t n)
+/* The bytes of origin id (1 and up), or NULL if there is no such one. */
+static const char *
+origin_str(const struct origins *o, uint16_t id, size_t *n)
 {
-	const struct origin *e = &o->o[id - 1];
-
-	return e->len == n && memcmp(o->text + e->off, s, n) == 0;
+	if (id == 0 || id > strtab_count(o->tab))
+		return NULL;
+	return strtab_str(o->tab, (uint32_t)id - 1, n);
 }
 
 /* The number of origin s, numbered if new and there is room; 0 if none. */
 static uint16_t
 origin_id(struct origins *o, const char *s, size_t n)
 {
-	uint64_t h;
-	size_t i;
+	const char *t;
+	size_t tn;
+	uint32_t id;
 
-	if (o->last && origin_is(o, o->last, s, n))
+	if ((t = origin_str(o, o->last, &tn)) != NULL && tn == n &&
+	    memcmp(t, s, n) == 0)
 		return o->last;
-	h = XXH3_64bits(s, n);
-	for (i = h % SLOTS; o->slot[i]; i = (i + 1) % SLOTS)
-		if (o->o[o->slot[i] - 1].hash == h && origin_is(o, o->slot[i],
-		    s, n))
-			return o->last = o->slot[i];
-	if (o->n == ORIGINS)
-		return 0;
-	if (o->tlen + n > o->tcap) {
-		o->tcap = o->tcap ? 2 * o->tcap : 4096;
-		if (o->tcap < o->tlen + n)
-			o->tcap = o->tlen + n;
-		o->text = xrealloc(o->text, o->tcap);
+	if ((id = strtab_find(o->tab, s, n)) == STRTAB_NONE) {
+		if (strtab_count(o->tab) == ORIGINS)
+			return 0;
+		id = strtab_intern(o->tab, s, n, NULL);
 	}
-	memcpy(o->text + o->tlen, s, n);
-	o->o[o->n] = (struct origin){ (uint32_t)o->tlen, (uint32_t)n, h };
-	o->tlen += n;
-	o->slot[i] = (uint16_t)++o->n;
-	return o->last = o->slot[i];
+	return o->last = (uint16_t)(id + 1);
 }
 
 static char *
@@ -198,9 +179,8 @@ unpacked_lengths(const struct origins *o, const char *p, size_t len,
 	memcpy(&id, p + 14, 2);
 	*olen = 0;
 	if (flags & PACKED_ORIGIN) {
-		if (id == 0 || id > o->n)
+		if (origin_str(o, id, olen) == NULL)
 			return -1;
-		*olen = o->o[id - 1].len;
 		n[C_REF] += (uint32_t)*olen;
 	} else if (id != 0) {
 		return -1;
@@ -250,8 +230,10 @@ chit_unpack(const struct origins *o, const char *p, size_t len, void *mem)
 	memcpy(d, data, lead);
 	d += lead;
 	if (olen) {
+		size_t on;
+
 		memcpy(&id, p + 14, 2);
-		memcpy(d, o->text + o->o[id - 1].off, olen);
+		memcpy(d, origin_str(o, id, &on), olen);
 		d += olen;
 	}
 	memcpy(d, data + lead, c->n[C_REF] - olen);
