@@ -744,8 +744,12 @@ sz_run(char *const *paths, size_t npaths, struct wbuf *out,
 	 * read again, a pipe's page hits are copied to --tmpdir as they are
 	 * read), and the sessions written so far undone (a hold, unless the
 	 * output is an -o file that can be truncated). Memory: a quarter of
-	 * the limit for held output, spilling beyond; a quarter for the
-	 * window and the open sessions (then the fallback).
+	 * the limit for the window and the open sessions (then the
+	 * fallback). Held output goes to its file through a buffer of the
+	 * usual size: memory first touched costs a process far more than
+	 * the page cache does the kernel (on a virtual machine that gives
+	 * free memory back, microseconds a page), and the file is spliced
+	 * to the output at the end without a copy.
 	 */
 	if ((z.copies = calloc(npaths, sizeof *z.copies)) == NULL ||
 	    (z.names = calloc(npaths, sizeof *z.names)) == NULL)
@@ -766,10 +770,8 @@ sz_run(char *const *paths, size_t npaths, struct wbuf *out,
 		z.maxparts = 2;
 	z.holding = o->mode == SZ_AUTO && out->tmppath == NULL;
 	if (z.holding) {
-		size_t hb = o->memory_limit / 4;
-
 		z.holdfd = tmpfile_in(o->tmpdir, "hold");
-		wbuf_init_cap(&z.hold, z.holdfd, hb > WBUF_SIZE ? hb : WBUF_SIZE);
+		wbuf_init(&z.hold, z.holdfd);
 		z.S = sessions_new(&z.so, &z.hold);
 	} else if (o->mode != SZ_SORT) {
 		z.S = sessions_new(&z.so, out);
