@@ -25,6 +25,16 @@ check "hostile: 10 MB and 3 MB lines are rejects named by line, copied whole to 
     "rss 65536 $P --rejects $X/long.rej -o $X/long.mp $X/long.log 2>$X/long.err && grep -q 'long.log:101: line longer than 1 MiB' $X/long.err && grep -q 'long.log:202: line longer than 1 MiB' $X/long.err && [ \"\$(awk '{ print length(\$0) }' $X/long.rej | sort -n | tail -2 | tr '\\n' ' ')\" = '3000000 10000000 ' ] && cmp $X/long.mp $X/short.mp"
 check "hostile: a 10 MB line without an end of line is read past, not held" \
     "{ head -50 $F/a.log; head -c 10000000 /dev/zero | tr '\\0' x; } | rss 65536 $P -q --max-warnings 100 --max-reject-ratio 1 >/dev/null 2>$X/noeol.err && grep -q '<stdin>:51: line longer than 1 MiB' $X/noeol.err"
+# A line longer than the 256 KiB that parse reads at a time, and under
+# its 1 MiB limit: parsed whole, from a file and from a pipe.
+ua='Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36'
+{ for i in 1 2 3; do
+	printf '192.0.2.%d - - [10/Oct/2024:13:55:3%d +0000] "GET /p%d?q=' $i $i $i
+	[ $i != 2 ] || head -c 600000 /dev/zero | tr '\0' q
+	printf ' HTTP/1.1" 200 1 "-" "%s"\n' "$ua"
+  done; } >"$X/l600.log"
+check "hostile: a line of 600 KB (more than a read, under 1 MiB) parses whole, from a file and through a pipe" \
+    "$bin/revisit-parse -q -f combined $X/l600.log >$X/l600.mp && $DU $X/l600.mp | jq -s -e 'length == 3 and .[1].path == \"/p2\" and (.[1].query | length) == 600002 and .[2].path == \"/p3\"' >/dev/null && cat $X/l600.log | $bin/revisit-parse -q -f combined | cmp - $X/l600.mp"
 
 # ------------------------------------------------ a million fields
 awk 'BEGIN { printf "{\"status\":\"200\",\"request\":\"GET / HTTP/1.1\",\"time_local\":\"01/Jun/2024:00:00:00 +0000\""
