@@ -118,39 +118,29 @@ void
 prog_big_heap(void)
 {
 	const size_t huge = 2u << 20, span = (size_t)1 << 30;
-	const size_t first = 512u << 20;
 	uintptr_t at;
 	void *p;
 
 	/*
 	 * Stages that hold a night in memory touch tens of MiB; on virtual
 	 * machines a page fault costs microseconds, and 4 KiB pages made
-	 * faults half of revisit-state's time. So: malloc keeps what is
-	 * freed, and the heap may use 2 MiB pages (where the kernel allows
-	 * transparent huge pages on request).
+	 * faults half of revisit-state's time. So: malloc grows the heap in
+	 * 64 MiB steps and keeps what is freed, and the heap - one mapping
+	 * that brk extends, flags and all - may use 2 MiB pages (where the
+	 * kernel allows transparent huge pages on request).
 	 */
 	mallopt(M_MMAP_THRESHOLD, 256 << 20);
-	mallopt(M_TRIM_THRESHOLD, 1 << 30);	/* above the first mapping */
+	mallopt(M_TRIM_THRESHOLD, 512 << 20);
+	mallopt(M_TOP_PAD, 64 << 20);
 	/* A helper thread (stateeach.c) allocates from this heap too, not
 	 * from an arena of its own that would fault in its pages anew. */
 	mallopt(M_ARENA_MAX, 1);
-	/*
-	 * The advice holds for the mapping as it is when given: brk grows
-	 * the heap by a new mapping without it. So the heap is first mapped
-	 * 512 MiB large (address space only: nothing is resident until
-	 * touched) and advised whole; it grows 64 MiB at a time beyond.
-	 * Advised when it was 64 MiB, a night's state update took 5,800
-	 * page faults (all but 31 of 4 KiB), now 1,090; its CPU 0.23-0.33 ->
-	 * 0.15-0.21 s.
-	 */
-	mallopt(M_TOP_PAD, (int)first);
 	if ((p = malloc(1)) == NULL)
 		return;
 	at = (uintptr_t)p & ~(uintptr_t)(huge - 1);
 	/* Mapped parts of the range get the advice; the rest is ignored. */
 	(void)madvise((void *)at, span, MADV_HUGEPAGE);
 	free(p);
-	mallopt(M_TOP_PAD, 64 << 20);
 }
 
 static void
