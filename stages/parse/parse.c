@@ -27,8 +27,8 @@
 #define READ_SIZE	(256u << 10)
 #define READ_MAX	(4u << 20)
 #define GIVE_UP_LINES	1000	/* all rejected this far: wrong format */
-/* A longer line is a reject, read past in READ_SIZE pieces: no log line
- * is that long, and one without end must not take all memory. */
+/* A longer line is a reject, read past a READ_MAX buffer at a time: no
+ * log line is that long, and one without end must not take all memory. */
 #define MAX_LINE	(1u << 20)
 
 struct parser {

@@ -144,7 +144,7 @@ fall_back(struct sz *z, const char *why)
 	z->spool = spool_new(z->o->tmpdir, z->o->memory_limit / 2,
 	    chit_cmp_visitor, chit_visitor_key);
 	if (z->holding) {
-		/* The held output is dropped: give its memory to the sort. */
+		/* The held output is dropped, and its buffer with it. */
 		free(z->hold.buf);
 		z->hold.buf = NULL;
 		z->hold.len = z->hold.cap = 0;
