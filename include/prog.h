@@ -20,8 +20,15 @@
 extern const char *prog_name;	/* "revisit-parse"; set by prog_init() */
 
 void	prog_init(const char *argv0);
-/* For a stage that holds much in memory: fewer, larger page faults. */
-void	prog_big_heap(void);
+/*
+ * For a stage that holds much in memory: fewer, larger page faults.
+ * The heap's first `advised` bytes (64 MiB at least) may use 2 MiB pages;
+ * PROG_HEAP_STATE for revisit-state, whose update grows its heap by
+ * reallocs of many persons at once.
+ */
+#define PROG_HEAP_NIGHT	((size_t)64 << 20)
+#define PROG_HEAP_STATE	((size_t)512 << 20)
+void	prog_big_heap(size_t advised);
 void	warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void	warn_at(const char *file, long long line, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));

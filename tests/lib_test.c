@@ -1,5 +1,5 @@
 /*
- * lib_test.c - unit tests of stages/lib: time parsing, JSON, hashing,
+ * lib_test.c - unit tests of stages/lib: time parsing, JSON, hashing, sets,
  * output buffers and atomic files, MessagePack encoders, hit records.
  */
 #define _GNU_SOURCE	/* F_SETPIPE_SZ */
@@ -23,6 +23,7 @@
 #include "readahead.h"
 #include "records.h"
 #include "session.h"
+#include "strset.h"
 #include "timeparse.h"
 #include "wbuf.h"
 
@@ -1370,4 +1371,28 @@ Test(session, sessions_each_decodes_where_records_lie) {
 	cr_assert_eq(s.sessions, 20000);
 	cr_assert_eq(s.other, 10);
 	cr_assert_eq(r.n, 20010);
+}
+
+/* An empty set answers without hashing (most nights have no opt-out
+ * list), and one that grows past its first table still finds all. */
+Test(strset, empty_then_grown) {
+	struct strset *t = strset_new();
+	char key[32];
+	int i;
+
+	cr_expect_not(strset_has(t, S("u1")));
+	cr_expect_not(strset_has(t, "", 0));
+	for (i = 0; i < 1000; i++) {
+		snprintf(key, sizeof key, "u%d", i);
+		cr_expect_eq(strset_add(t, S(key)), 1);
+	}
+	cr_expect_eq(strset_add(t, S("u7")), 0);
+	cr_expect_eq(strset_count(t), 1000);
+	for (i = 0; i < 1000; i++) {
+		snprintf(key, sizeof key, "u%d", i);
+		cr_expect(strset_has(t, S(key)));
+	}
+	cr_expect_not(strset_has(t, S("u1000")));
+	cr_expect_not(strset_has(t, S("u")));
+	strset_free(t);
 }

@@ -73,7 +73,7 @@ main(int argc, char *argv[])
 	int c, status, conv = 0;
 
 	prog_init(argv[0]);
-	prog_big_heap();
+	prog_big_heap(PROG_HEAP_NIGHT);
 	while ((c = getopt_long(argc, argv, "o:qhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case O_STATE: o.state = optarg; break;

@@ -55,6 +55,6 @@ main(int argc, char *argv[])
 		usage_exit(usage_text, EX_USAGE);
 	o.old = argv[optind];
 	o.new = argv[optind + 1];
-	prog_big_heap();
+	prog_big_heap(PROG_HEAP_NIGHT);
 	return diff_run(&o);
 }

@@ -97,7 +97,7 @@ main(int argc, char *argv[])
 		usage_exit(usage_text, EX_USAGE);
 	o.inputs = argv + optind;
 	o.ninputs = (size_t)(argc - optind);
-	prog_big_heap();	/* files of 1 MiB buffers, one after another */
+	prog_big_heap(PROG_HEAP_NIGHT);	/* files of 1 MiB buffers, one after another */
 	c = export_run(&o);
 	free(o.list_ids);
 	return c;

@@ -115,7 +115,7 @@ path_join(const char *dir, const char *name)
 }
 
 void
-prog_big_heap(void)
+prog_big_heap(size_t advised)
 {
 	const size_t huge = 2u << 20, span = (size_t)1 << 30;
 	uintptr_t at;
@@ -125,22 +125,32 @@ prog_big_heap(void)
 	 * Stages that hold a night in memory touch tens of MiB; on virtual
 	 * machines a page fault costs microseconds, and 4 KiB pages made
 	 * faults half of revisit-state's time. So: malloc grows the heap in
-	 * 64 MiB steps and keeps what is freed, and the heap - one mapping
-	 * that brk extends, flags and all - may use 2 MiB pages (where the
-	 * kernel allows transparent huge pages on request).
+	 * 64 MiB steps and keeps what is freed, and the heap may use 2 MiB
+	 * pages (where the kernel allows transparent huge pages on request).
 	 */
+	if (advised < (64u << 20))
+		advised = 64u << 20;
+	if (advised > span)
+		advised = span;
 	mallopt(M_MMAP_THRESHOLD, 256 << 20);
-	mallopt(M_TRIM_THRESHOLD, 512 << 20);
-	mallopt(M_TOP_PAD, 64 << 20);
+	mallopt(M_TRIM_THRESHOLD, (int)(advised + (512u << 20)));
 	/* A helper thread (stateeach.c) allocates from this heap too, not
 	 * from an arena of its own that would fault in its pages anew. */
 	mallopt(M_ARENA_MAX, 1);
+	/*
+	 * The advice holds for the mapping as it is when given: brk grows
+	 * the heap by a new mapping without it. So the heap is first mapped
+	 * `advised` bytes large (address space only: nothing is resident
+	 * until touched), advised whole, and grows 64 MiB at a time beyond.
+	 */
+	mallopt(M_TOP_PAD, (int)advised);
 	if ((p = malloc(1)) == NULL)
 		return;
 	at = (uintptr_t)p & ~(uintptr_t)(huge - 1);
 	/* Mapped parts of the range get the advice; the rest is ignored. */
 	(void)madvise((void *)at, span, MADV_HUGEPAGE);
 	free(p);
+	mallopt(M_TOP_PAD, 64 << 20);
 }
 
 static void

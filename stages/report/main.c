@@ -58,7 +58,7 @@ main(int argc, char *argv[])
 	int c, sum = 0;
 
 	prog_init(argv[0]);
-	prog_big_heap();
+	prog_big_heap(PROG_HEAP_NIGHT);
 	while ((c = getopt_long(argc, argv, "o:qhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case O_SUM: sum = 1; break;

@@ -68,7 +68,7 @@ main(int argc, char *argv[])
 	int c, status;
 
 	prog_init(argv[0]);
-	prog_big_heap();
+	prog_big_heap(PROG_HEAP_NIGHT);
 	o.tmpdir = tmp && *tmp ? tmp : "/tmp";
 	while ((c = getopt_long(argc, argv, "o:qhV", longopts, NULL)) != -1) {
 		switch (c) {

@@ -74,7 +74,7 @@ main(int argc, char *argv[])
 
 	memset(&o, 0, sizeof o);
 	prog_init(argv[0]);
-	prog_big_heap();
+	prog_big_heap(PROG_HEAP_STATE);
 	while ((c = getopt_long(argc, argv, "o:qhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case O_UPDATE: case O_CHECK: case O_DUMP:

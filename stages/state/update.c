@@ -171,7 +171,7 @@ record(void *arg, int decoded, const char *rec, size_t len,
 static int
 listed(const struct up *U, struct sv s)
 {
-	return strset_count(U->optout) > 0 && strset_has(U->optout, s.p, s.n);
+	return strset_has(U->optout, s.p, s.n);
 }
 
 /*
