@@ -34,6 +34,8 @@ static const char usage_text[] =
 "      --rejects FILE    copy rejected lines to FILE\n"
 "      --max-reject-ratio R  fail (65) above this share of rejects (0.01)\n"
 "      --max-warnings N  reject messages shown per input (10)\n"
+"      --links-out FILE  also write the links of the hits written to FILE,\n"
+"                        as revisit-shard --links would find them\n"
 "  -o, --output FILE     write FILE atomically instead of stdout\n"
 "      --progress        progress on stderr (default on a terminal)\n"
 "  -q, --quiet           no summary line\n"
@@ -43,7 +45,7 @@ static const char usage_text[] =
 "input cannot be opened, 74 read or write error.\n";
 
 enum { O_VID = 256, O_UID, O_CONSENT, O_JSONKEY, O_KEEPBOTS, O_KEEPASSETS, O_PIXEL,
-	O_ANON, O_BOTS, O_REJECTS, O_RATIO, O_MAXWARN, O_PROGRESS, O_SINCE, O_UNTIL };
+	O_ANON, O_BOTS, O_REJECTS, O_RATIO, O_MAXWARN, O_PROGRESS, O_SINCE, O_UNTIL, O_LINKS };
 
 static const struct option longopts[] = {
 	{ "format",		required_argument,	NULL, 'f' },
@@ -57,6 +59,7 @@ static const struct option longopts[] = {
 	{ "anonymize-ip",	no_argument,		NULL, O_ANON },
 	{ "bots",		required_argument,	NULL, O_BOTS },
 	{ "rejects",		required_argument,	NULL, O_REJECTS },
+	{ "links-out",		required_argument,	NULL, O_LINKS },
 	{ "max-reject-ratio",	required_argument,	NULL, O_RATIO },
 	{ "max-warnings",	required_argument,	NULL, O_MAXWARN },
 	{ "output",		required_argument,	NULL, 'o' },
@@ -95,6 +98,7 @@ main(int argc, char *argv[])
 		case O_ANON: o.hb.anonymize_ip = 1; break;
 		case O_BOTS: o.bots_path = optarg; break;
 		case O_REJECTS: o.rejects_path = optarg; break;
+		case O_LINKS: o.links_path = optarg; break;
 		case O_SINCE: o.since = parse_time("--since", optarg); break;
 		case O_UNTIL: o.until = parse_time("--until", optarg); break;
 		case O_RATIO:

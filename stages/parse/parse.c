@@ -15,6 +15,7 @@
 
 #include "botclass.h"
 #include "mpk.h"
+#include "night.h"
 #include "prog.h"
 
 /*
@@ -40,6 +41,10 @@ struct parser {
 	struct hb		 hb;
 	struct botclass		*bots;
 	struct wbuf		*out;
+	struct night		 night;		/* --links-out */
+	struct night_batch	 batch;
+	struct wbuf		 links_out;
+	int			 links;
 	struct wbuf		 rej;
 	int			 rej_open;
 	int			 status;
@@ -209,6 +214,8 @@ do_line(struct parser *P, const char *name, long long lineno,
 			return;
 	}
 	hit_pack(P->out, &h);
+	if (P->links)
+		night_batch_see(&P->batch, &h);
 	P->written++;
 }
 
@@ -369,6 +376,18 @@ load_bots(const char *path)
 	return b;
 }
 
+/* --links-out: the links of the hits written, as revisit-shard --links
+ * would find them reading those hits again; kept when the run succeeds,
+ * as an output file is. */
+static int
+write_links(struct parser *P)
+{
+	night_batch_flush(&P->batch);
+	night_links_put(&P->night, &P->links_out);
+	night_free(&P->night);
+	return wbuf_finish(&P->links_out, P->status, P->o->links_path);
+}
+
 int
 parse_run(char *const *paths, size_t npaths, struct wbuf *out,
     const struct parse_opts *o)
@@ -389,6 +408,13 @@ parse_run(char *const *paths, size_t npaths, struct wbuf *out,
 		if (wbuf_open_atomic(&P.rej, o->rejects_path) != 0)
 			die(EX_IOERR, "cannot create '%s':", o->rejects_path);
 		P.rej_open = 1;
+	}
+	if (o->links_path) {
+		if (wbuf_open_atomic(&P.links_out, o->links_path) != 0)
+			die(EX_CANTCREAT, "cannot create '%s':", o->links_path);
+		night_init(&P.night);
+		night_batch_init(&P.batch, &P.night);
+		P.links = 1;
 	}
 	progress_init(&P.prog, o->progress);
 	if (npaths == 0) {
@@ -425,6 +451,8 @@ parse_run(char *const *paths, size_t npaths, struct wbuf *out,
 		warnx("%llu of %llu lines rejected, within --max-reject-ratio",
 		    P.nrej, P.lines);
 	}
+	if (P.links)
+		P.status = status_merge(P.status, write_links(&P));
 	lf_free(&P.fmt);
 	hb_free(&P.hb);
 	botclass_free(P.bots);

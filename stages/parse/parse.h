@@ -17,6 +17,7 @@ struct parse_opts {
 	struct hb_opts	 hb;
 	const char	*bots_path;	/* replaces the shipped list */
 	const char	*rejects_path;	/* raw rejected lines, or NULL */
+	const char	*links_path;	/* the hits' links, or NULL */
 	int64_t		 since, until;	/* hits outside [since, until) are
 					 * rejects (INT64_MIN, INT64_MAX: all) */
 	double		 max_reject_ratio;

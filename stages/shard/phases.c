@@ -68,15 +68,13 @@ links_record(void *arg, const struct hit *h, const char *rec, size_t len,
 int
 shard_links(char *const *paths, size_t npaths, const char *out, int quiet)
 {
-	struct night n = { 0 };
+	struct night n;
 	struct night_batch b;
 	struct records in;
 	struct wbuf w;
-	size_t i, nv;
 	int status;
 
-	n.vids = strtab_new();
-	n.uids = strtab_new();
+	night_init(&n);
 	night_batch_init(&b, &n);
 	status = hits_each(paths, npaths, 0, links_record, &b, &in);
 	night_batch_flush(&b);
@@ -84,48 +82,14 @@ shard_links(char *const *paths, size_t npaths, const char *out, int quiet)
 		warnx("%s: cannot create:", out);
 		status = EX_CANTCREAT;
 	} else if (status == 0) {
-		nv = strtab_count(n.vids);
-		for (i = 0; i < nv; i++) {
-			const struct svid *v = &n.v[i];
-			size_t vn, un = 0;
-			const char *vid = strtab_str(n.vids, (uint32_t)i, &vn);
-			const char *uid = v->uid == STRTAB_NONE ? NULL :
-			    strtab_str(n.uids, v->uid, &un);
-			char *o = wbuf_reserve(&w, 64 + MPW_STR_MAX(vn) +
-			    MPW_STR_MAX(un));
-
-			o = mpw_map(o, uid ? 4 : 2);
-			o = mpw_lit(o, "type");
-			o = mpw_lit(o, "link");
-			o = mpw_lit(o, "vid");
-			o = mpw_str(o, vid, vn);
-			if (uid) {
-				o = mpw_lit(o, "uid");
-				o = mpw_str(o, uid, un);
-				o = mpw_lit(o, "ts");
-				o = mpw_int(o, v->uid_ts);
-			}
-			wbuf_commit(&w, o);
-		}
-		{
-			char *o = wbuf_reserve(&w, 64);
-
-			o = mpw_map(o, 2);
-			o = mpw_lit(o, "type");
-			o = mpw_lit(o, "links");
-			o = mpw_lit(o, "latest");
-			o = mpw_int(o, n.latest);
-			wbuf_commit(&w, o);
-		}
+		night_links_put(&n, &w);
 		status = wbuf_finish(&w, 0, out);
 	}
 	if (status == 0 && !quiet)
 		fprintf(stderr, "%s: %llu records: %zu vids, %llu of them "
 		    "with a uid\n", prog_name, (unsigned long long)in.n,
 		    strtab_count(n.vids), night_settle(&n, 1));
-	free(n.v);
-	strtab_free(n.vids);
-	strtab_free(n.uids);
+	night_free(&n);
 	return status;
 }
 
@@ -237,8 +201,7 @@ shard_join(char *const *paths, size_t npaths, const struct shard_opts *o)
 	int status;
 
 	memset(&J, 0, sizeof J);
-	J.night.vids = strtab_new();
-	J.night.uids = strtab_new();
+	night_init(&J.night);
 	night_batch_init(&J.batch, &J.night);
 	if ((status = output_dir(o->out, "the shards' directory")) != 0)
 		return status;
@@ -267,9 +230,7 @@ shard_join(char *const *paths, size_t npaths, const struct shard_opts *o)
 		    npaths, linked, o->n, moved);
 	if (ss)
 		shard_states_close(ss);
-	free(J.night.v);
-	strtab_free(J.night.vids);
-	strtab_free(J.night.uids);
+	night_free(&J.night);
 	return status;
 }
 

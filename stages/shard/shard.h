@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "night.h"
 #include "session.h"
 #include "strtab.h"
 
@@ -47,58 +48,6 @@ int	shard_write_now(const char *dir, int64_t now);
 
 /* ---- between shard.c and move.c ---- */
 
-struct svid {			/* a vid of tonight */
-	uint32_t	 uid;		/* tonight's link (id in uids) or NONE */
-	int64_t		 uid_ts;	/* the time of the hit that gave it */
-	int32_t		 from;		/* the shard the state keeps it in */
-	struct sv	 state_uid;	/* its uid there (n == 0: none) */
-	uint32_t	 to;		/* its person's shard tonight */
-};
-
-struct night {
-	struct strtab	*vids, *uids;
-	struct svid	*v;		/* by vid id */
-	size_t		 cap;
-	int64_t		 latest;	/* of the hits that make sessions */
-};
-
-struct hit;
-
-/* Tonight's vid (added if new). */
-struct svid *night_vid(struct night *, const char *vid, size_t len);
-/* The same, given strtab_hash(vid, len). */
-struct svid *night_vid_hashed(struct night *, const char *vid, size_t len,
-	    uint64_t h);
-/* A hit of v at ts that carries uid: v's link if it is the latest. */
-void	night_link(struct night *, struct svid *v, const char *uid,
-	    size_t len, int64_t ts);
-/*
- * The same in batches: each vid hashed and its slot prefetched as it
- * comes, the batch added when full, so that the vid table's cache misses
- * (nearly every probe, once a night has a few hundred thousand vids)
- * overlap instead of following each other. Vids are added in the order
- * they came. night_batch_flush before reading the night.
- */
-#define NIGHT_BATCH	32
-struct night_batch {
-	struct night	*n;
-	size_t		 nb, used;
-	struct night_batch_e {
-		uint64_t h;
-		int64_t	 ts;
-		uint32_t vid, vn, uid, un;	/* in bytes[]; un 0: none */
-		int	 hit;		/* a hit that makes sessions */
-	}		 e[NIGHT_BATCH];
-	char		 bytes[NIGHT_BATCH * 96];
-};
-void	night_batch_init(struct night_batch *, struct night *);
-/* A hit: its vid, and its link and time if it makes sessions (page
- * hits with a method and status 200-399, as revisit-sessionize takes). */
-void	night_batch_see(struct night_batch *, const struct hit *);
-/* A vid, and its latest uid at ts (un 0: none): a link record's. */
-void	night_batch_link(struct night_batch *, const char *vid, size_t vn,
-	    const char *uid, size_t un, int64_t ts);
-void	night_batch_flush(struct night_batch *);
 /* Each vid's shard among n (v->to); how many are linked tonight. */
 unsigned long long night_settle(struct night *, size_t n);
 
