@@ -63,6 +63,16 @@ night_link(struct night *n, struct svid *v, const char *uid, size_t len,
 
 	if (len == 0 || (v->uid != STRTAB_NONE && ts < v->uid_ts))
 		return;
+	if (v->uid != STRTAB_NONE) {
+		/* Mostly the uid it has already: no lookup for that. */
+		size_t cn;
+		const char *c = strtab_str(n->uids, v->uid, &cn);
+
+		if (cn == len && memcmp(c, uid, len) == 0) {
+			v->uid_ts = ts;
+			return;
+		}
+	}
 	u = strtab_intern(n->uids, uid, len, NULL);
 	if (v->uid != STRTAB_NONE && ts == v->uid_ts && u != v->uid) {
 		size_t an, bn;
