@@ -134,26 +134,31 @@ mpw_str(char *p, const char *s, size_t n)
 #define mpw_lit(p, s)	mpw_str((p), (s), sizeof(s) - 1)
 
 static inline char *
+mpw_uint(char *p, uint64_t u)
+{
+	if (u < 128) {
+		*p++ = (char)u;
+	} else if (u < 256) {
+		*p++ = (char)0xcc;
+		*p++ = (char)u;
+	} else if (u < 65536) {
+		*p++ = (char)0xcd;
+		p = mpw_be(p, u, 2);
+	} else if (u < 4294967296ULL) {
+		*p++ = (char)0xce;
+		p = mpw_be(p, u, 4);
+	} else {
+		*p++ = (char)0xcf;
+		p = mpw_be(p, u, 8);
+	}
+	return p;
+}
+
+static inline char *
 mpw_int(char *p, int64_t v)
 {
 	if (v >= 0) {
-		uint64_t u = (uint64_t)v;
-
-		if (u < 128) {
-			*p++ = (char)u;
-		} else if (u < 256) {
-			*p++ = (char)0xcc;
-			*p++ = (char)u;
-		} else if (u < 65536) {
-			*p++ = (char)0xcd;
-			p = mpw_be(p, u, 2);
-		} else if (u < 4294967296ULL) {
-			*p++ = (char)0xce;
-			p = mpw_be(p, u, 4);
-		} else {
-			*p++ = (char)0xcf;
-			p = mpw_be(p, u, 8);
-		}
+		p = mpw_uint(p, (uint64_t)v);
 	} else if (v >= -32) {
 		*p++ = (char)v;
 	} else if (v >= -128) {

@@ -28,6 +28,10 @@ struct night {
 	struct svid	*v;		/* by vid id */
 	size_t		 cap;
 	int64_t		 latest;	/* of the hits that make sessions */
+	/* night_batch_see_link: the hits seen, and the sum of their vids'
+	 * XXH3-64, for revisit-shard --route --links to check its input
+	 * against. */
+	uint64_t	 nhits, vidsum;
 };
 
 struct hit;
@@ -63,6 +67,13 @@ void	night_batch_init(struct night_batch *, struct night *);
 /* A hit: its vid, and its link and time if it makes sessions (page
  * hits with a method and status 200-399, as revisit-sessionize takes). */
 void	night_batch_see(struct night_batch *, const struct hit *);
+/*
+ * The same for a links file: only the vids a hit that makes sessions
+ * links to a uid are added (every other vid's person is its uid in the
+ * state, or itself, which the join knows without it); every hit counts
+ * in latest, nhits and vidsum.
+ */
+void	night_batch_see_link(struct night_batch *, const struct hit *);
 /* A vid, and its latest uid at ts (un 0: none): a link record's. */
 void	night_batch_link(struct night_batch *, const char *vid, size_t vn,
 	    const char *uid, size_t un, int64_t ts);
@@ -73,7 +84,8 @@ void	night_free(struct night *);
 /*
  * The night's link records (schemas/shard.md): one per vid in the order
  * they came, with its uid and when if it has one, then the "links" record
- * with the latest time of a hit that makes sessions.
+ * with the latest time of a hit that makes sessions, and the hits' count
+ * and vid sum.
  */
 void	night_links_put(const struct night *, struct wbuf *);
 

@@ -121,22 +121,22 @@ night_batch_flush(struct night_batch *b)
 	b->nb = b->used = 0;
 }
 
+/* vid (h its strtab_hash), with uid if un. */
 static void
-batch_add(struct night_batch *b, const char *vid, size_t vn, const char *uid,
-    size_t un, int64_t ts, int hit)
+batch_add(struct night_batch *b, const char *vid, size_t vn, uint64_t h,
+    const char *uid, size_t un, int64_t ts, int hit)
 {
 	struct night_batch_e *e;
 
 	if (vn + un > sizeof b->bytes - b->used) {
 		night_batch_flush(b);
 		if (vn + un > sizeof b->bytes) {	/* a long one, alone */
-			night_add(b->n, vid, vn, strtab_hash(vid, vn), uid, un,
-			    ts, hit);
+			night_add(b->n, vid, vn, h, uid, un, ts, hit);
 			return;
 		}
 	}
 	e = &b->e[b->nb++];
-	e->h = strtab_hash(vid, vn);
+	e->h = h;
 	strtab_prefetch(b->n->vids, e->h);
 	e->ts = ts;
 	e->hit = hit;
@@ -154,21 +154,47 @@ batch_add(struct night_batch *b, const char *vid, size_t vn, const char *uid,
 		night_batch_flush(b);
 }
 
+/* A hit that makes sessions: a page with a method and status 200-399,
+ * as revisit-sessionize takes. */
+static int
+session_hit(const struct hit *h)
+{
+	return h->kind == HIT_PAGE && h->status >= 200 && h->status <= 399 &&
+	    h->method.p != NULL;
+}
+
 void
 night_batch_see(struct night_batch *b, const struct hit *h)
 {
-	int hit = h->kind == HIT_PAGE && h->status >= 200 &&
-	    h->status <= 399 && h->method.p != NULL;
+	int hit = session_hit(h);
 
-	batch_add(b, h->vid.p, h->vid.len, hit ? h->uid.p : NULL,
-	    hit && h->uid.p ? h->uid.len : 0, h->ts, hit);
+	batch_add(b, h->vid.p, h->vid.len, strtab_hash(h->vid.p, h->vid.len),
+	    hit ? h->uid.p : NULL, hit && h->uid.p ? h->uid.len : 0, h->ts,
+	    hit);
+}
+
+void
+night_batch_see_link(struct night_batch *b, const struct hit *h)
+{
+	struct night *n = b->n;
+	uint64_t vh = strtab_hash(h->vid.p, h->vid.len);
+
+	n->nhits++;
+	n->vidsum += vh;
+	if (!session_hit(h))
+		return;
+	if (h->ts > n->latest)
+		n->latest = h->ts;
+	if (h->uid.p != NULL && h->uid.len > 0)
+		batch_add(b, h->vid.p, h->vid.len, vh, h->uid.p, h->uid.len,
+		    h->ts, 1);
 }
 
 void
 night_batch_link(struct night_batch *b, const char *vid, size_t vn,
     const char *uid, size_t un, int64_t ts)
 {
-	batch_add(b, vid, vn, uid, un, ts, 0);
+	batch_add(b, vid, vn, strtab_hash(vid, vn), uid, un, ts, 0);
 }
 
 
@@ -199,11 +225,15 @@ night_links_put(const struct night *n, struct wbuf *w)
 		}
 		wbuf_commit(w, o);
 	}
-	o = wbuf_reserve(w, 64);
-	o = mpw_map(o, 2);
+	o = wbuf_reserve(w, 96);
+	o = mpw_map(o, 4);
 	o = mpw_lit(o, "type");
 	o = mpw_lit(o, "links");
 	o = mpw_lit(o, "latest");
 	o = mpw_int(o, n->latest);
+	o = mpw_lit(o, "hits");
+	o = mpw_uint(o, n->nhits);
+	o = mpw_lit(o, "vidsum");
+	o = mpw_uint(o, n->vidsum);
 	wbuf_commit(w, o);
 }

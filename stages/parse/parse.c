@@ -215,7 +215,7 @@ do_line(struct parser *P, const char *name, long long lineno,
 	}
 	hit_pack(P->out, &h);
 	if (P->links)
-		night_batch_see(&P->batch, &h);
+		night_batch_see_link(&P->batch, &h);
 	P->written++;
 }
 

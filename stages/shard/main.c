@@ -13,7 +13,8 @@ static const char usage_text[] =
 "usage: revisit-shard -n N -o DIR [--state DIR] [--per-input] [FILE...]\n"
 "       revisit-shard --links -o LINKS FILE...\n"
 "       revisit-shard --join -n N -o DIR [--state DIR] LINKS...\n"
-"       revisit-shard --route DIR/routes -n N -o DIR [--index I] FILE\n"
+"       revisit-shard --route DIR/routes -n N -o DIR [--index I]\n"
+"                     [--check-links LINKS] FILE\n"
 "       revisit-shard --reshard -n N --state DIR -o NEW-DIR\n"
 "Split hit records (revisit-parse output; stdin if no FILE) into N shards\n"
 "by person, DIR/hits-K.mp, so that every hit of a person, from any of its\n"
@@ -31,9 +32,13 @@ static const char usage_text[] =
 "                      a device now of another shard's person is moved to\n"
 "                      that shard's state (a new generation)\n"
 "  --per-input         DIR/hits-K-I.mp per input I, for sessionize to merge\n"
-"  --links             each vid of the FILEs, with its latest uid, to LINKS\n"
+"  --links             the vids of the FILEs linked to a uid tonight, each\n"
+"                      with its latest, and a check of the hits, to LINKS\n"
 "  --join              the inputs' LINKS and the state's: DIR/routes, now\n"
-"  --route TABLE       route by the join's table (--per-input, from --index)\n"
+"  --route TABLE       route by the join's table (--per-input, from --index);\n"
+"                      a vid not in it goes to its own shard\n"
+"  --check-links LINKS  --route: the FILEs must be the hits LINKS was\n"
+"                      made from (65 and nothing written if not)\n"
 "  --reshard           the state in --state as N shards in -o NEW-DIR\n"
 "  --scratch           outputs are a run's scratch: renamed, not synced\n"
 "  --progress          a progress line on stderr (default on a terminal)\n"
@@ -45,7 +50,7 @@ static const char usage_text[] =
 "cannot be created, 74 I/O error, 75 a shard's state is being updated.\n";
 
 enum { O_STATE = 256, O_PROGRESS, O_RESHARD, O_PER_INPUT, O_LINKS, O_JOIN,
-    O_ROUTE, O_INDEX, O_SCRATCH };
+    O_ROUTE, O_INDEX, O_SCRATCH, O_CHECK };
 
 static const struct option longopts[] = {
 	{ "shards",	required_argument,	NULL, 'n' },
@@ -58,6 +63,7 @@ static const struct option longopts[] = {
 	{ "join",	no_argument,		NULL, O_JOIN },
 	{ "route",	required_argument,	NULL, O_ROUTE },
 	{ "index",	required_argument,	NULL, O_INDEX },
+	{ "check-links", required_argument,	NULL, O_CHECK },
 	{ "scratch",	no_argument,		NULL, O_SCRATCH },
 	{ "quiet",	no_argument,		NULL, 'q' },
 	{ "help",	no_argument,		NULL, 'h' },
@@ -84,6 +90,7 @@ main(int argc, char *argv[])
 		case O_PROGRESS: o.progress = 1; break;
 		case O_PER_INPUT: o.per_input = 1; break;
 		case O_RESHARD: case O_LINKS: case O_JOIN: mode = c; break;
+		case O_CHECK: o.links = optarg; break;
 		case O_ROUTE: o.routes = optarg; break;
 		case O_SCRATCH: wbuf_durable = WBUF_SCRATCH; break;
 		case O_INDEX:
@@ -98,7 +105,7 @@ main(int argc, char *argv[])
 	nin = (size_t)(argc - optind);
 	if (o.out == NULL || (mode != O_LINKS && o.n == 0) ||
 	    (mode == O_RESHARD && (o.state == NULL || nin != 0)) ||
-	    (mode == O_JOIN && nin == 0))
+	    (mode == O_JOIN && nin == 0) || (o.links && !o.routes))
 		usage_exit(usage_text, EX_USAGE);
 	if (mode == O_RESHARD)
 		return shard_reshard(o.state, o.out, o.n, o.quiet);

@@ -131,9 +131,12 @@ damaged(const struct shst *s, const struct state_head *h, const char *what)
 }
 
 /* The broadcast join: every person of every shard streamed past the
- * table of tonight's vids. */
+ * table of tonight's vids. With all, a vid of a uid's person not in the
+ * table is added to it (from, state_uid: its route) when that person's
+ * shard is not the vid's own: a links file holds only the vids linked
+ * tonight, and --route sends every vid it does not find to its own. */
 int
-shard_states_links(struct shard_states *ss, struct night *n)
+shard_states_links(struct shard_states *ss, struct night *n, int all)
 {
 	size_t k;
 
@@ -160,12 +163,18 @@ shard_states_links(struct shard_states *ss, struct night *n)
 			phead_vids(&h.ph, &l);
 			while ((q = plist_next(&l, &vid)) > 0) {
 				uint32_t v = strtab_find(n->vids, vid.p, vid.n);
+				struct svid *sv;
 
-				if (v == STRTAB_NONE)
+				if (v != STRTAB_NONE)
+					sv = &n->v[v];
+				else if (all && h.ph.is_uid &&
+				    state_shard_of(vid, ss->n) != k)
+					sv = night_vid(n, vid.p, vid.n);
+				else
 					continue;
-				n->v[v].from = (int32_t)k;
+				sv->from = (int32_t)k;
 				if (h.ph.is_uid)
-					n->v[v].state_uid = h.ph.key;
+					sv->state_uid = h.ph.key;
 			}
 			if (q < 0) {
 				state_iter_free(&it);

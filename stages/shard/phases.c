@@ -37,6 +37,7 @@
 #include "mpk.h"
 #include "prog.h"
 #include "records.h"
+#include "state.h"
 #include "wbuf.h"
 
 #define ROUTES_MAGIC	"revisit-routes 2\n"	/* 17 bytes, then 7 of 0 */
@@ -62,7 +63,7 @@ links_record(void *arg, const struct hit *h, const char *rec, size_t len,
 {
 	(void)rec, (void)len, (void)r;
 	if (h != NULL)
-		night_batch_see(arg, h);
+		night_batch_see_link(arg, h);
 }
 
 int
@@ -86,9 +87,9 @@ shard_links(char *const *paths, size_t npaths, const char *out, int quiet)
 		status = wbuf_finish(&w, 0, out);
 	}
 	if (status == 0 && !quiet)
-		fprintf(stderr, "%s: %llu records: %zu vids, %llu of them "
-		    "with a uid\n", prog_name, (unsigned long long)in.n,
-		    strtab_count(n.vids), night_settle(&n, 1));
+		fprintf(stderr, "%s: %llu records: %llu hits, %zu vids linked "
+		    "to a uid\n", prog_name, (unsigned long long)in.n,
+		    (unsigned long long)n.nhits, strtab_count(n.vids));
 	night_free(&n);
 	return status;
 }
@@ -140,17 +141,32 @@ join_record(void *arg, const char *rec, size_t len, const struct records *r)
 	}
 }
 
+/* A vid whose shard is its own needs no entry: --route sends what it
+ * does not find there. */
 static int
-write_routes(const struct night *n, const char *dir, size_t nshards)
+routed_by_itself(const struct night *n, size_t i, size_t nshards)
 {
-	size_t nv = strtab_count(n->vids), i, cap = 16;
+	struct sv key;
+
+	key.p = strtab_str(n->vids, (uint32_t)i, &key.n);
+	return state_shard_of(key, nshards) == n->v[i].to;
+}
+
+static int
+write_routes(const struct night *n, const char *dir, size_t nshards,
+    size_t *listed)
+{
+	size_t nv = strtab_count(n->vids), i, cap = 16, nlisted = 0;
 	struct route *r;
 	char head[ROUTES_HEAD], *path = path_join(dir, "routes");
 	uint32_t u32;
 	struct wbuf w;
 	int status = 0;
 
-	while (cap < 2 * nv)
+	for (i = 0; i < nv; i++)
+		nlisted += !routed_by_itself(n, i, nshards);
+	*listed = nlisted;
+	while (cap < 2 * nlisted)
 		cap *= 2;
 	if (cap > UINT32_MAX || (r = calloc(cap, sizeof *r)) == NULL)
 		die(EX_OSERR, "out of memory");
@@ -158,6 +174,9 @@ write_routes(const struct night *n, const char *dir, size_t nshards)
 		size_t vn, k;
 		const char *vid = strtab_str(n->vids, (uint32_t)i, &vn);
 		uint64_t h = XXH3_64bits(vid, vn);
+
+		if (routed_by_itself(n, i, nshards))
+			continue;
 
 		for (k = h & (cap - 1); r[k].shard && r[k].hash != h;
 		    k = (k + 1) & (cap - 1))
@@ -197,6 +216,7 @@ shard_join(char *const *paths, size_t npaths, const struct shard_opts *o)
 	struct records in;
 	struct shard_states *ss = NULL;
 	unsigned long long moved = 0, linked = 0;
+	size_t listed = 0;
 	int64_t now;
 	int status;
 
@@ -211,23 +231,23 @@ shard_join(char *const *paths, size_t npaths, const struct shard_opts *o)
 		status = EX_DATAERR;
 	if (status == 0 && o->state &&
 	    (ss = shard_states_open(o->state, o->n, &status)) != NULL)
-		status = shard_states_links(ss, &J.night);
+		status = shard_states_links(ss, &J.night, 1);
 	if (status == 0)
 		linked = night_settle(&J.night, o->n);
 	if (status == 0 && ss)
 		status = shard_states_move(ss, &J.night, &moved);
 	if (status == 0)
-		status = write_routes(&J.night, o->out, o->n);
+		status = write_routes(&J.night, o->out, o->n, &listed);
 	now = J.night.latest;
 	if (ss && shard_states_now(ss) > now)
 		now = shard_states_now(ss);
 	if (status == 0)
 		status = shard_write_now(o->out, now);
 	if (status == 0 && !o->quiet)
-		fprintf(stderr, "%s: %zu vids of %zu inputs (%llu linked to a "
-		    "uid tonight) to %zu shards; %llu devices moved to another "
-		    "shard's state\n", prog_name, strtab_count(J.night.vids),
-		    npaths, linked, o->n, moved);
+		fprintf(stderr, "%s: %zu links files: %llu vids linked to a "
+		    "uid tonight; %zu vids routed to another shard than their "
+		    "own, of %zu shards; %llu devices moved to another shard's "
+		    "state\n", prog_name, npaths, linked, listed, o->n, moved);
 	if (ss)
 		shard_states_close(ss);
 	night_free(&J.night);
@@ -282,9 +302,8 @@ routes_open(const char *path, size_t nshards, int *status)
 }
 
 long
-routes_find(const struct routes *t, const char *vid, size_t len)
+routes_find(const struct routes *t, uint64_t h)
 {
-	uint64_t h = XXH3_64bits(vid, len);
 	size_t mask = t->n - 1, k;
 
 	for (k = h & mask; t->r[k].shard; k = (k + 1) & mask)

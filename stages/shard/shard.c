@@ -20,6 +20,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <xxhash.h>
 
 #include "hit.h"
 #include "mpc.h"
@@ -37,7 +38,8 @@ struct sh {
 	uint64_t		*count;		/* hits per shard */
 	struct wbuf		 spool;
 	int			 spooling;
-	unsigned long long	 nhits, nother, nbad, nlinked, nmissing;
+	unsigned long long	 nhits, nother, nbad, nlinked;
+	uint64_t		 vidsum;	/* --route: of the hits read */
 };
 
 /* ---- pass 1: tonight's links ---- */
@@ -90,19 +92,17 @@ pass2(void *arg, const struct hit *h, const char *rec, size_t len,
 	size_t k = 0;
 
 	if (h != NULL) {
-		long t = S->routes ? routes_find(S->routes, h->vid.p,
-		    h->vid.len) : (long)S->night.v[strtab_find(S->night.vids,
-		    h->vid.p, h->vid.len)].to;
+		if (S->routes) {
+			uint64_t vh = XXH3_64bits(h->vid.p, h->vid.len);
+			long t = routes_find(S->routes, vh);
+			struct sv vid = { h->vid.p, h->vid.len };
 
-		if (t < 0) {
-			if (S->nmissing++ < 10)
-				warnx("%s: record %llu: vid %.*s is not in the "
-				    "routes table: links of other hits?",
-				    r->name, (unsigned long long)r->nrec,
-				    (int)h->vid.len, h->vid.p);
-			return;
+			S->vidsum += vh;
+			k = t >= 0 ? (size_t)t : state_shard_of(vid, S->o->n);
+		} else {
+			k = S->night.v[strtab_find(S->night.vids, h->vid.p,
+			    h->vid.len)].to;
 		}
-		k = (size_t)t;
 		S->nhits++;
 	} else {
 		const char *t;
@@ -186,6 +186,88 @@ close_outputs(struct sh *S, size_t input, int commit)
 	return status;
 }
 
+/*
+ * --route --links LINKS: the hits routed are the ones LINKS was made from
+ * (their count and the sum of their vids' XXH3-64, in its "links"
+ * record). The table holds only the vids not routed by themselves, so
+ * links of other hits would send a person's hits to several shards
+ * without a word: this is the word.
+ */
+static int
+check_links(struct sh *S)
+{
+	const char *path = S->o->links;
+	struct mpr in;
+	uint64_t nhits = 0, sum = 0;
+	int fd, have = 0, r;
+	const char *rec;
+	size_t len;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+		warnx("%s: cannot open:", path);
+		return EX_NOINPUT;
+	}
+	mpr_init(&in, fd, path);
+	while ((r = mpr_next(&in, &rec, &len)) > 0) {
+		const char *t;
+		size_t tn;
+		struct mpc c;
+		uint32_t n, j;
+		int bad;
+
+		if (mpc_record_type(rec, len, &t, &tn) != 0 || tn != 5 ||
+		    memcmp(t, "links", 5) != 0)
+			continue;
+		mpc_init(&c, rec, len);
+		bad = mpc_map(&c, &n) != 0;
+		for (j = 0; j < n && !bad; j++) {
+			if (mpc_key_is(&c, "hits", 4)) {
+				bad = mpc_skip(&c) || mpc_u64(&c, &nhits);
+				have |= 1;
+			} else if (mpc_key_is(&c, "vidsum", 6)) {
+				bad = mpc_skip(&c) || mpc_u64(&c, &sum);
+				have |= 2;
+			} else {
+				bad = mpc_skip(&c) || mpc_skip(&c);
+			}
+		}
+		if (bad)
+			have = 0;
+	}
+	mpr_free(&in);
+	close(fd);
+	if (r < 0)
+		return EX_DATAERR;
+	if (have != 3) {
+		warnx("%s: no count of hits in its links record (made by an "
+		    "older revisit?)", path);
+		return EX_DATAERR;
+	}
+	if (nhits != S->nhits || sum != S->vidsum) {
+		warnx("%s: made from other hits: it counts %llu (vid sum "
+		    "%016llx), these are %llu (%016llx); nothing written",
+		    path, (unsigned long long)nhits, (unsigned long long)sum,
+		    (unsigned long long)S->nhits,
+		    (unsigned long long)S->vidsum);
+		return EX_DATAERR;
+	}
+	return 0;
+}
+
+/* Input i's outputs, committed, taken back. */
+static void
+remove_outputs(struct sh *S, size_t i)
+{
+	size_t k;
+
+	for (k = 0; k < S->o->n; k++) {
+		char *path = out_name(S, k, i);
+
+		(void)unlink(path);
+		free(path);
+	}
+}
+
 /* Pass 2: every input to the shards' files, or each input to its own
  * (--per-input: each keeps its time order, for sessionize to merge). */
 static int
@@ -204,11 +286,15 @@ route(struct sh *S, char *const *paths, size_t npaths)
 			break;
 		status = hits_each(S->o->per_input ? paths + i : paths,
 		    S->o->per_input ? 1 : npaths, 0, pass2, S, &in);
-		if (S->nmissing)
-			status = status_merge(status, EX_DATAERR);
+		/* The last input's outputs wait for the check. */
+		if (status == 0 && S->o->links && i + 1 == groups)
+			status = check_links(S);
 		status = status_merge(status, close_outputs(S, i,
 		    status == 0));
 	}
+	if (status != 0 && S->o->links && groups > 1)
+		while (i-- > 0)		/* what went before the failure */
+			remove_outputs(S, i);
 	return status;
 }
 
@@ -321,7 +407,7 @@ shard_run(char *const *paths, size_t npaths, const struct shard_opts *o)
 		    o->out);
 	if (status == 0 && o->state &&
 	    (ss = shard_states_open(o->state, o->n, &status)) != NULL)
-		status = shard_states_links(ss, &S.night);
+		status = shard_states_links(ss, &S.night, 0);
 	if (status == 0)
 		S.nlinked = night_settle(&S.night, o->n);
 	if (status == 0 && ss)

@@ -21,6 +21,7 @@ struct shard_opts {
 	const char	*state;		/* the sharded state, or NULL */
 	int		 per_input;	/* hits-K-I.mp per input I */
 	const char	*routes;	/* --route: the join's table */
+	const char	*links;		/* --route --links: to check with */
 	size_t		 index;		/* --route: I of hits-K-I.mp */
 	int		 quiet, progress;
 };
@@ -39,8 +40,9 @@ int	shard_links(char *const *paths, size_t npaths, const char *out,
 int	shard_join(char *const *paths, size_t npaths, const struct shard_opts *);
 struct routes;
 struct routes *routes_open(const char *path, size_t nshards, int *status);
-/* vid's shard, or -1 if the table lacks it. */
-long	routes_find(const struct routes *, const char *vid, size_t len);
+/* The shard of the vid whose XXH3-64 is h, or -1 if the table lacks it:
+ * the table holds only the vids not routed to their own shard. */
+long	routes_find(const struct routes *, uint64_t h);
 void	routes_close(struct routes *);
 
 /* dir/now: the night's end, for every shard's --now. */
@@ -60,8 +62,10 @@ struct shard_states *shard_states_open(const char *root, size_t n,
 /* The latest end of the period any of them covers (0: none). */
 int64_t	shard_states_now(const struct shard_states *);
 /* Pass over every person of every shard: the state's side of each
- * tonight's vid (from, state_uid). 0 or an exit status. */
-int	shard_states_links(struct shard_states *, struct night *);
+ * tonight's vid (from, state_uid); with all, also every vid of a uid's
+ * person that is not in its own shard (for a routes table of only the
+ * vids not routed by themselves). 0 or an exit status. */
+int	shard_states_links(struct shard_states *, struct night *, int all);
 /* Devices whose person is in another shard tonight moved there, as a
  * new generation of the shards concerned. *moved: how many. 0 or an
  * exit status. */
