@@ -33,6 +33,24 @@ for a in cart_abandoners product_viewers high_value lapsed_customers; do
 	check "diff: $a, yesterday to today: old + added - removed = new" \
 	    "diff_ok $t/d0/$a.mp $Q/aud/$a.mp"
 done
+# Lists not in person order (not revisit-audience's): the same diff,
+# whether the disorder is at the start, half way, or in the old list.
+reorder() {	# LIST HOW OUT: the members shuffled, or their second half reversed
+	$DU "$1" | head -n 1 >"$t/ro.json"
+	$DU "$1" | tail -n +2 >"$t/ro.m"
+	n=$(wc -l <"$t/ro.m")
+	if [ "$2" = shuffle ]; then
+		shuf --random-source="$1" "$t/ro.m" >>"$t/ro.json"
+	else
+		head -n $((n / 2)) "$t/ro.m" >>"$t/ro.json"
+		tail -n +$((n / 2 + 1)) "$t/ro.m" | tac >>"$t/ro.json"
+	fi
+	$DU --pack "$t/ro.json" >"$3"
+}
+check "diff: lists out of person order (shuffled, half reversed, old or new) give the same adds and removes" \
+    "reorder $t/d0/product_viewers.mp shuffle $t/pv0s.mp && reorder $Q/aud/product_viewers.mp half $t/pv1h.mp && reorder $Q/aud/product_viewers.mp shuffle $t/pv1s.mp && ! cmp -s $t/pv1h.mp $Q/aud/product_viewers.mp && $DF -q $t/d0/product_viewers.mp $Q/aud/product_viewers.mp >$t/pv.ref && ids $t/pv.ref >$t/pv.ids && for p in '$t/pv0s.mp $Q/aud/product_viewers.mp' '$t/d0/product_viewers.mp $t/pv1h.mp' '$t/pv0s.mp $t/pv1s.mp'; do diff_ok \$p && ids $t/dd.mp | cmp - $t/pv.ids || exit 1; done"
+check "diff: a member twice in an old list in person order is 65" \
+    "$DU $t/d0/product_viewers.mp | awk 'NR == 3 { print } { print }' | jq -c 'if .type == \"audience\" then .count += 1 else . end' | $DU --pack >$t/twice.mp && $DF -q $t/twice.mp $Q/aud/product_viewers.mp >/dev/null 2>$t/twice.err; [ \$? -eq 65 ] && grep -q 'is twice in list' $t/twice.err"
 check "diff: several lists in one stream, matched by name" \
     "cat $t/d0/*.mp >$t/d0.all && cat $Q/aud/*.mp >$t/d1.all && diff_ok $t/d0.all $t/d1.all && [ \$($DU $t/dd.mp | jq -s '[.[] | select(.type == \"diff\")] | length') -eq 8 ]"
 check "diff: directories of lists: each file's diff, the same as one by one" \

@@ -1,14 +1,20 @@
 /*
  * diff.c - revisit-diff's work.
  *
- * The old lists are read whole: each member's id kept, indexed by
- * (audience, id_type, id) in an open addressing table, with where its
+ * The old lists are read whole: each member's id kept, with where its
  * record is in the old file. The new lists then stream past: a member
- * not in the table is an add; one in it is marked kept. When a new list
- * ends, the old members it did not keep are its removes, their records
- * read again from the old file (few are removed from night to night; an
- * old list from a pipe is kept in memory instead). Memory follows the
- * old lists' ids; the new ones are held one audience at a time.
+ * not among the old ones is an add; one among them is marked kept. When
+ * a new list ends, the old members it did not keep are its removes,
+ * their records read again from the old file (few are removed from
+ * night to night; an old list from a pipe is kept in memory instead).
+ * Memory follows the old lists' ids; the new ones are held one audience
+ * at a time.
+ *
+ * revisit-audience and revisit-merge write members in person order (key
+ * bytes, a uid before a vid of the same bytes): two lists in that order
+ * are walked side by side. A list out of it (written by something else)
+ * gets an open addressing table of (audience, id_type, id) when its
+ * disorder is seen, and is looked up from there on: the same diff.
  */
 #include "diff.h"
 
@@ -22,6 +28,7 @@
 #include "lists.h"
 #include "mpc.h"
 #include "mpk.h"
+#include "person.h"
 #include "prog.h"
 #include "wbuf.h"
 
@@ -39,6 +46,8 @@ struct olist {
 	int64_t		 generated_at, membership_days;
 	size_t		 first, n;	/* its entries */
 	int		 matched;	/* a new list of that name was seen */
+	int		 unordered;	/* not in person order */
+	int		 hashed;	/* its entries are in the table */
 };
 
 struct diff {
@@ -86,20 +95,82 @@ lookup(struct diff *D, size_t list, int is_uid, const char *id, size_t n)
 }
 
 static void
-rehash(struct diff *D)
+put_slot(struct diff *D, size_t i)
 {
-	size_t n = D->slot ? (D->mask + 1) * 2 : 1024, i, j;
+	size_t j;
 
+	for (j = D->e[i].hash & D->mask; D->slot[j] != 0;
+	    j = (j + 1) & D->mask)
+		;
+	D->slot[j] = (uint32_t)(i + 1);
+}
+
+/* The table with room for want entries (at most half full), the hashed
+ * lists' entries in it. */
+static void
+rehash(struct diff *D, size_t want)
+{
+	size_t n = 1024, li, i;
+
+	while (n < 2 * want)
+		n *= 2;
+	if (D->slot != NULL && n <= D->mask + 1)
+		return;
 	free(D->slot);
 	if ((D->slot = calloc(n, sizeof *D->slot)) == NULL)
 		die(EX_OSERR, "out of memory");
 	D->mask = n - 1;
-	for (i = 0; i < D->ne; i++) {
-		for (j = D->e[i].hash & D->mask; D->slot[j] != 0;
-		    j = (j + 1) & D->mask)
-			;
-		D->slot[j] = (uint32_t)(i + 1);
+	for (li = 0; li < D->nlists; li++)
+		if (D->lists[li].hashed)
+			for (i = D->lists[li].first;
+			    i < D->lists[li].first + D->lists[li].n; i++)
+				put_slot(D, i);
+}
+
+/* How many entries the table holds, one more list's counted. */
+static size_t
+hashed_entries(const struct diff *D)
+{
+	size_t li, n = 0;
+
+	for (li = 0; li < D->nlists; li++)
+		if (D->lists[li].hashed)
+			n += D->lists[li].n;
+	return n;
+}
+
+/* Old list li's entries into the table, from now on. (Its entries so
+ * far are in person order: no two alike.) */
+static void
+hash_list(struct diff *D, size_t li)
+{
+	struct olist *l = &D->lists[li];
+	size_t i;
+
+	if (l->hashed)
+		return;
+	l->hashed = 1;
+	for (i = l->first; i < l->first + l->n; i++) {
+		struct oentry *e = &D->e[i];
+
+		e->hash = key_hash(li, e->is_uid, D->ids.data + e->id_off,
+		    e->idn);
 	}
+	if (D->slot == NULL || hashed_entries(D) * 2 > D->mask + 1)
+		rehash(D, hashed_entries(D));
+	else
+		for (i = l->first; i < l->first + l->n; i++)
+			put_slot(D, i);
+}
+
+/* An old entry's id against (id, is_uid), in person order. */
+static int
+entry_cmp(const struct diff *D, const struct oentry *e, const char *id,
+    size_t n, int is_uid)
+{
+	struct sv a = { D->ids.data + e->id_off, e->idn }, b = { id, n };
+
+	return person_key_cmp(a, e->is_uid, b, is_uid);
 }
 
 /* A member record's bytes with "op" added: the map's count one more,
@@ -128,9 +199,15 @@ static int
 add_old(struct diff *D, struct list_reader *r, const struct list_member *m)
 {
 	size_t list = D->nlists - 1;
+	struct olist *l = &D->lists[list];
 	struct oentry *e;
 
-	if (lookup(D, list, m->is_uid, m->id, m->idn) != NULL) {
+	if (!l->unordered && l->n > 0 && entry_cmp(D, &D->e[D->ne - 1], m->id,
+	    m->idn, m->is_uid) >= 0) {
+		l->unordered = 1;
+		hash_list(D, list);
+	}
+	if (l->hashed && lookup(D, list, m->is_uid, m->id, m->idn) != NULL) {
 		warnx("%s: record %llu: %.*s is twice in list %s", r->name,
 		    (unsigned long long)r->in.nrec, (int)m->idn, m->id,
 		    r->head.name);
@@ -138,7 +215,7 @@ add_old(struct diff *D, struct list_reader *r, const struct list_member *m)
 	}
 	D->e = grow_array(D->e, &D->cape, D->ne, sizeof *D->e);
 	e = &D->e[D->ne++];
-	e->hash = key_hash(list, m->is_uid, m->id, m->idn);
+	e->hash = l->hashed ? key_hash(list, m->is_uid, m->id, m->idn) : 0;
 	e->list = list;
 	e->is_uid = m->is_uid;
 	e->kept = 0;		/* the array is reused from pair to pair */
@@ -152,17 +229,13 @@ add_old(struct diff *D, struct list_reader *r, const struct list_member *m)
 		e->rec_off = D->recs.size;
 		msgpack_sbuffer_write(&D->recs, m->rec, m->len);
 	}
-	D->lists[list].n++;
-	if (D->ne * 2 > D->mask + 1 || D->slot == NULL)
-		rehash(D);
-	else {
-		size_t j;
-
-		for (j = e->hash & D->mask; D->slot[j] != 0;
-		    j = (j + 1) & D->mask)
-			;
-		D->slot[j] = (uint32_t)D->ne;
-	}
+	l->n++;
+	if (!l->hashed)
+		return 0;
+	if (hashed_entries(D) * 2 > D->mask + 1)
+		rehash(D, hashed_entries(D));
+	else
+		put_slot(D, D->ne - 1);
 	return 0;
 }
 
@@ -174,8 +247,8 @@ is_regular(int fd)
 	return fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
 }
 
-/* Room for n more old members (a header's count), so that the table is
- * not grown member by member; a count the file cannot hold (a damaged
+/* Room for n more old members (a header's count), so that the entries
+ * are not grown member by member; a count the file cannot hold (a damaged
  * header: the count check reports it) reserves no more than its bytes
  * could, a member taking at least 16 of them. */
 static void
@@ -191,8 +264,6 @@ reserve(struct diff *D, uint64_t n, uint64_t bytes)
 		D->e = xrealloc(D->e, want * sizeof *D->e);
 		D->cape = want;
 	}
-	while (D->slot == NULL || want * 2 > D->mask + 1)
-		rehash(D);
 }
 
 static int
@@ -332,7 +403,42 @@ struct cur {			/* the new list being read */
 	size_t		 size, added;
 	int64_t		 now, membership_days;
 	char		*name;
+	size_t		 at;	/* the old list's next entry (side by side) */
+	char		*prev;	/* the member before (its id) */
+	size_t		 prevn, capprev;
+	int		 prev_uid;
 };
+
+/* Whether new member m is in old list c->li: side by side while both
+ * lists are in person order, else by the table. */
+static struct oentry *
+find_old(struct diff *D, struct cur *c, const struct list_member *m)
+{
+	struct olist *l = &D->lists[c->li];
+	struct sv prev = { c->prev, c->prevn }, id = { m->id, m->idn };
+	size_t end = l->first + l->n;
+	int k;
+
+	if (!l->hashed && c->size > 1 &&
+	    person_key_cmp(prev, c->prev_uid, id, m->is_uid) >= 0)
+		hash_list(D, c->li);	/* the new list is not in order */
+	if (m->idn > c->capprev) {
+		c->capprev = m->idn;
+		c->prev = xrealloc(c->prev, c->capprev);
+	}
+	if (m->idn)
+		memcpy(c->prev, m->id, m->idn);
+	c->prevn = m->idn;
+	c->prev_uid = m->is_uid;
+	if (l->hashed)
+		return lookup(D, c->li, m->is_uid, m->id, m->idn);
+	while (c->at < end && (k = entry_cmp(D, &D->e[c->at], m->id, m->idn,
+	    m->is_uid)) < 0)
+		c->at++;
+	if (c->at < end && k == 0)
+		return &D->e[c->at++];
+	return NULL;
+}
 
 static void
 end_list(struct diff *D, struct cur *c)
@@ -362,11 +468,13 @@ begin_list(struct diff *D, struct cur *c, const struct list_head *h)
 	c->now = h->generated_at;
 	c->membership_days = h->membership_days;
 	c->li = SIZE_MAX;
+	c->prevn = 0;
 	if (h->generated_at > D->now)
 		D->now = h->generated_at;
 	for (i = 0; i < D->nlists; i++)
 		if (strcmp(D->lists[i].name, h->name) == 0) {
 			c->li = i;
+			c->at = D->lists[i].first;
 			D->lists[i].matched = 1;
 			if (D->lists[i].generated_at > h->generated_at)
 				warnx("%s: the old list is newer than the new "
@@ -400,8 +508,7 @@ read_new(struct diff *D, const char *path)
 		}
 		c.size++;
 		if (c.li != SIZE_MAX) {
-			struct oentry *e = lookup(D, c.li, m.is_uid, m.id,
-			    m.idn);
+			struct oentry *e = find_old(D, &c, &m);
 
 			if (e != NULL) {
 				e->kept = 1;
@@ -414,6 +521,7 @@ read_new(struct diff *D, const char *path)
 	if (k == 0)
 		end_list(D, &c);
 	free(c.name);
+	free(c.prev);
 	list_close(&r);
 	return k < 0 ? r.status : 0;
 }
