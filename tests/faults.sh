@@ -192,3 +192,12 @@ sed "s|^inputs = .*|inputs = $H/logs/access-s*-{date}.log.gz|" "$N/a.conf" |
     sed "s|^state = .*|state = $H/state|; s|^output = .*|output = $H/out|" >"$H.conf"
 check "faults: hits dated 2099 or a week early are rejects named by file and line; the night is the one without them" \
     "$NIGHTLY -q -c $H.conf --day $d1 && grep -q \"${g##*/}:101: hit at 2099-01-01T00:00:00.000Z outside --until\" $H/out/$d1/log/parse.err && grep -q \"${g##*/}:202: hit at .* outside --since\" $H/out/$d1/log/parse.err && diff -r -x log $N/a/out/$d1/audiences $H/out/$d1/audiences >&2"
+
+# The bench prints its figures through tee: a run that fails must still
+# fail it, not leave a cut-short results.txt behind an exit status of 0.
+if have igzip && have bc && [ -x /usr/bin/time ]; then
+	check "bench: a failed run (a broken revisit-merge in the sharded night) makes scripts/bench exit 1 and say so" \
+	    "mkdir -p $t/fb && for f in $bin/revisit-*; do ln -sf \$f $t/fb/; done && rm $t/fb/revisit-merge && printf '#!/bin/sh\\nexit 70\\n' >$t/fb/revisit-merge && chmod +x $t/fb/revisit-merge && BENCH_DIR=$t/bench LINES=30000 RUNS=1 sh $top/scripts/bench $t/fb >/dev/null 2>$t/bench.err; [ \$? -eq 1 ] && grep -q 'stage merge failed' $t/bench.err && grep -q 'a run failed' $t/bench.err"
+else
+	skip "bench: a failed run makes scripts/bench exit 1" "no igzip, bc or GNU time (scripts/install-deps test)"
+fi
