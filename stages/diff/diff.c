@@ -417,7 +417,7 @@ find_old(struct diff *D, struct cur *c, const struct list_member *m)
 	struct olist *l = &D->lists[c->li];
 	struct sv prev = { c->prev, c->prevn }, id = { m->id, m->idn };
 	size_t end = l->first + l->n;
-	int k;
+	int k = 1;	/* set by the walk whenever it is read */
 
 	if (!l->hashed && c->size > 1 &&
 	    person_key_cmp(prev, c->prev_uid, id, m->is_uid) >= 0)
