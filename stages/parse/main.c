@@ -72,6 +72,44 @@ static const struct option longopts[] = {
 	{ NULL, 0, NULL, 0 }
 };
 
+/* The options into *o and *output; the inputs start at optind. */
+static void
+options(int argc, char *argv[], struct parse_opts *o, const char **output)
+{
+	int c;
+
+	while ((c = getopt_long(argc, argv, "f:o:qhV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'f': o->format = optarg; break;
+		case O_VID: o->lf.vid_field = optarg; break;
+		case O_UID: o->lf.uid_field = optarg; break;
+		case O_CONSENT: o->lf.consent_field = optarg; break;
+		case O_JSONKEY: strv_push(&o->lf.json_map, &o->lf.njson_map, optarg); break;
+		case O_KEEPBOTS: o->hb.keep_bots = 1; break;
+		case O_KEEPASSETS: o->hb.keep_assets = 1; break;
+		case O_PIXEL: strv_push(&o->hb.pixels, &o->hb.npixels, optarg); break;
+		case O_ANON: o->hb.anonymize_ip = 1; break;
+		case O_BOTS: o->bots_path = optarg; break;
+		case O_REJECTS: o->rejects_path = optarg; break;
+		case O_LINKS: o->links_path = optarg; break;
+		case O_SINCE: o->since = parse_time("--since", optarg); break;
+		case O_UNTIL: o->until = parse_time("--until", optarg); break;
+		case O_RATIO:
+			o->max_reject_ratio = parse_ratio("--max-reject-ratio", optarg);
+			break;
+		case O_MAXWARN:
+			o->max_warnings = (long)parse_count("--max-warnings", optarg);
+			break;
+		case 'o': *output = optarg; break;
+		case O_PROGRESS: o->progress = 1; break;
+		case 'q': o->quiet = 1; break;
+		case 'h': usage_exit(usage_text, EX_OK);
+		case 'V': print_version();
+		default: usage_exit(usage_text, EX_USAGE);
+		}
+	}
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -82,39 +120,10 @@ main(int argc, char *argv[])
 	};
 	const char *output = NULL;
 	struct wbuf out;
-	int c, status;
+	int status;
 
 	prog_init(argv[0]);
-	while ((c = getopt_long(argc, argv, "f:o:qhV", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'f': o.format = optarg; break;
-		case O_VID: o.lf.vid_field = optarg; break;
-		case O_UID: o.lf.uid_field = optarg; break;
-		case O_CONSENT: o.lf.consent_field = optarg; break;
-		case O_JSONKEY: strv_push(&o.lf.json_map, &o.lf.njson_map, optarg); break;
-		case O_KEEPBOTS: o.hb.keep_bots = 1; break;
-		case O_KEEPASSETS: o.hb.keep_assets = 1; break;
-		case O_PIXEL: strv_push(&o.hb.pixels, &o.hb.npixels, optarg); break;
-		case O_ANON: o.hb.anonymize_ip = 1; break;
-		case O_BOTS: o.bots_path = optarg; break;
-		case O_REJECTS: o.rejects_path = optarg; break;
-		case O_LINKS: o.links_path = optarg; break;
-		case O_SINCE: o.since = parse_time("--since", optarg); break;
-		case O_UNTIL: o.until = parse_time("--until", optarg); break;
-		case O_RATIO:
-			o.max_reject_ratio = parse_ratio("--max-reject-ratio", optarg);
-			break;
-		case O_MAXWARN:
-			o.max_warnings = (long)parse_count("--max-warnings", optarg);
-			break;
-		case 'o': output = optarg; break;
-		case O_PROGRESS: o.progress = 1; break;
-		case 'q': o.quiet = 1; break;
-		case 'h': usage_exit(usage_text, EX_OK);
-		case 'V': print_version();
-		default: usage_exit(usage_text, EX_USAGE);
-		}
-	}
+	options(argc, argv, &o, &output);
 	stage_output(&out, output);
 	pipe_grow(STDIN_FILENO);
 	status = parse_run(argv + optind, (size_t)(argc - optind), &out, &o);
