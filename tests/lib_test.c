@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "arena.h"
+#include "device.h"
 #include "hash.h"
 #include "hit.h"
 #include "json.h"
@@ -1395,4 +1396,36 @@ Test(strset, empty_then_grown) {
 	cr_expect_not(strset_has(t, S("u1000")));
 	cr_expect_not(strset_has(t, S("u")));
 	strset_free(t);
+}
+
+/* The device classes of real agents, and the cache agreeing with them
+ * when two agents share a slot's low hash bits. */
+Test(device, classes)
+{
+	static const struct { const char *ua; int dev; } v[] = {
+		{ "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 "
+		  "(KHTML, like Gecko) Chrome/125.0 Safari/537.36", DEV_DESKTOP },
+		{ "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4_1 like Mac OS X) "
+		  "AppleWebKit/605.1.15 Mobile/15E148", DEV_MOBILE },
+		{ "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 "
+		  "Chrome/125.0 Mobile Safari/537.36", DEV_MOBILE },
+		{ "Mozilla/5.0 (Linux; Android 13; SM-X700) AppleWebKit/537.36 "
+		  "Chrome/125.0 Safari/537.36", DEV_TABLET },
+		{ "Mozilla/5.0 (iPad; CPU OS 17_4 like Mac OS X)", DEV_TABLET },
+		{ "Mozilla/5.0 (Windows NT 6.1; Tablet PC 2.0)", DEV_DESKTOP },
+		{ "", DEV_DESKTOP },
+	};
+	struct device_cache *c = device_cache_new();
+	size_t i, k;
+
+	for (k = 0; k < 2; k++)
+		for (i = 0; i < sizeof v / sizeof v[0]; i++) {
+			size_t n = strlen(v[i].ua);
+
+			cr_assert_eq(device_of(v[i].ua, n), v[i].dev, "%s",
+			    v[i].ua);
+			cr_assert_eq(device_cached(c, v[i].ua, n), v[i].dev,
+			    "%s (cached, round %zu)", v[i].ua, k);
+		}
+	free(c);
 }

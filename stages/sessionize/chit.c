@@ -9,8 +9,6 @@
 
 #include "prog.h"
 
-const char *const device_names[] = { "desktop", "mobile", "tablet" };
-
 #define CHUNK	(1u << 20)
 
 static const struct span *

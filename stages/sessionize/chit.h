@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "device.h"
 #include "hit.h"
 
 enum { C_VID, C_UID, C_METHOD, C_PATH, C_QUERY, C_REF, C_NFIELDS };
@@ -35,8 +36,6 @@ struct chit {
 /* Blocks of chits and sessions for a spool are multiples of 8 bytes. */
 #define ALIGN8(n)	(((n) + 7) & ~(size_t)7)
 
-enum { DEV_DESKTOP, DEV_MOBILE, DEV_TABLET };
-extern const char *const device_names[];	/* "desktop", ... */
 
 /* Bytes a chit of h needs. */
 size_t	chit_size(const struct hit *h);

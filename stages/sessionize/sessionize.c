@@ -35,7 +35,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <xxhash.h>
 
 #include "chit.h"
 #include "extsort.h"
@@ -80,10 +79,7 @@ struct sz {
 	const char		**names;	/* per input, for messages */
 	int			 passfd;
 	struct wbuf		 pass;		/* other records */
-	struct devslot {
-		uint64_t	 h;
-		int		 dev;
-	}			*devcache;	/* device class by agent */
+	struct device_cache	*devices;	/* device class by agent */
 	int			 status;
 	const char		*why;		/* reason for a fallback */
 	struct progress		 prog;
@@ -191,20 +187,6 @@ track_part(struct sz *z, size_t i, uint64_t off, int64_t ts)
 	}
 }
 
-/* The device class of an agent, cached: a site sees few agents. */
-static int
-device(struct sz *z, const struct span *ua)
-{
-	uint64_t h = XXH3_64bits(ua->p, ua->len) | 1;
-	struct devslot *d = &z->devcache[h & 4095];
-
-	if (d->h != h) {
-		d->h = h;
-		d->dev = device_of(ua->p, ua->len);
-	}
-	return d->dev;
-}
-
 struct src;
 static void	take_hit(struct sz *, struct src *);
 
@@ -234,7 +216,7 @@ make_chit(struct sz *z, const struct hit *h)
 {
 	struct chit *c = carena_alloc(z->arena, chit_size(h));
 
-	return chit_make(c, h, device(z, &h->ua));
+	return chit_make(c, h, device_cached(z->devices, h->ua.p, h->ua.len));
 }
 
 /* Where the next page hit of input i goes in its copy, else in it. */
@@ -733,8 +715,7 @@ sz_run(char *const *paths, size_t npaths, struct wbuf *out,
 	reorder_init(&z.win, o->max_disorder, to_sessions, &z);
 	z.passfd = tmpfile_in(o->tmpdir, "pass");
 	wbuf_init(&z.pass, z.passfd);
-	if ((z.devcache = calloc(4096, sizeof *z.devcache)) == NULL)
-		die(EX_OSERR, "out of memory");
+	z.devices = device_cache_new();
 	if (npaths == 0) {
 		paths = dash;
 		npaths = 1;
@@ -851,7 +832,7 @@ sz_run(char *const *paths, size_t npaths, struct wbuf *out,
 	free(z.pass.buf);
 	close(z.passfd);
 	reorder_free(&z.win);
-	free(z.devcache);
+	free(z.devices);
 	for (i = 0; i < npaths; i++) {
 		if (z.copies[i].fd >= 0) {
 			free(z.copies[i].buf);

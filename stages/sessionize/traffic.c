@@ -493,35 +493,6 @@ traffic_of(const struct traffic_ctx *c, const char *q, size_t qlen,
 	t->channel = channel_memo(c, t->source, t->medium);
 }
 
-static int
-has(const char *s, size_t n, const char *w)
-{
-	size_t wl = strlen(w), i;
-
-	for (i = 0; i + wl <= n; i++)
-		if (memcmp(s + i, w, wl) == 0)
-			return 1;
-	return 0;
-}
-
-int
-device_of(const char *ua, size_t n)
-{
-	if (has(ua, n, "iPad") || (has(ua, n, "Tablet") &&
-	    !has(ua, n, "Tablet PC")) || has(ua, n, "tablet") ||
-	    has(ua, n, "Kindle") || has(ua, n, "Silk/") ||
-	    has(ua, n, "PlayBook") ||
-	    (has(ua, n, "Android") && !has(ua, n, "Mobile")))
-		return DEV_TABLET;
-	if (has(ua, n, "Mobi") || has(ua, n, "iPhone") || has(ua, n, "iPod") ||
-	    has(ua, n, "Android") || has(ua, n, "Windows Phone") ||
-	    has(ua, n, "BlackBerry") || has(ua, n, "BB10") ||
-	    has(ua, n, "Opera Mini") || has(ua, n, "IEMobile") ||
-	    has(ua, n, "webOS"))
-		return DEV_MOBILE;
-	return DEV_DESKTOP;
-}
-
 extern const char revisit_data_search_engines[], revisit_data_socials[];
 extern const size_t revisit_data_search_engines_len, revisit_data_socials_len;
 

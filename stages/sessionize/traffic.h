@@ -63,7 +63,4 @@ const char *channel_of(const struct traffic_ctx *, struct span source,
 int	source_is_search(const struct traffic_ctx *, const char *s, size_t n);
 int	source_is_social(const struct traffic_ctx *, const char *s, size_t n);
 
-/* Device class of a user agent: DEV_DESKTOP, DEV_MOBILE, DEV_TABLET. */
-int	device_of(const char *ua, size_t n);
-
 #endif
