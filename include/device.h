@@ -11,7 +11,11 @@
 enum { DEV_DESKTOP, DEV_MOBILE, DEV_TABLET };
 extern const char *const device_names[];	/* "desktop", ... */
 
-/* The class of a user agent, by the tokens browsers put in it. */
+/*
+ * The class of a user agent, by the tokens browsers put in it. An agent
+ * that is exactly a class's name is that class: revisit-parse --lean
+ * writes the class in place of the agent.
+ */
 int	device_of(const char *ua, size_t n);
 
 /* device_of, remembered by the agent's hash: a site sees few agents, and

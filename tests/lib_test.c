@@ -1414,6 +1414,9 @@ Test(device, classes)
 		{ "Mozilla/5.0 (iPad; CPU OS 17_4 like Mac OS X)", DEV_TABLET },
 		{ "Mozilla/5.0 (Windows NT 6.1; Tablet PC 2.0)", DEV_DESKTOP },
 		{ "", DEV_DESKTOP },
+		/* The class names revisit-parse --lean writes, exactly. */
+		{ "desktop", DEV_DESKTOP }, { "mobile", DEV_MOBILE },
+		{ "tablet", DEV_TABLET }, { "mobile ", DEV_DESKTOP },
 	};
 	struct device_cache *c = device_cache_new();
 	size_t i, k;

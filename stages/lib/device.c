@@ -22,9 +22,18 @@ has(const char *s, size_t n, const char *w)
 	return 0;
 }
 
+static int
+is(const char *s, size_t n, const char *w)
+{
+	return n == strlen(w) && memcmp(s, w, n) == 0;
+}
+
 int
 device_of(const char *ua, size_t n)
 {
+	if (is(ua, n, "mobile"))	/* a class's name: --lean */
+		return DEV_MOBILE;	/* ("desktop" and "tablet" are
+					   already theirs, below) */
 	if (has(ua, n, "iPad") || (has(ua, n, "Tablet") &&
 	    !has(ua, n, "Tablet PC")) || has(ua, n, "tablet") ||
 	    has(ua, n, "Kindle") || has(ua, n, "Silk/") ||

@@ -36,6 +36,9 @@ static const char usage_text[] =
 "      --max-warnings N  reject messages shown per input (10)\n"
 "      --links-out FILE  also write the links of the hits written to FILE,\n"
 "                        as revisit-shard --links would find them\n"
+"      --lean            hits as only revisit-sessionize reads them (scratch\n"
+"                        files): the user agent as its device class (desktop,\n"
+"                        mobile, tablet), ip \"\", bytes 0, no xff or host\n"
 "  -o, --output FILE     write FILE atomically instead of stdout\n"
 "      --progress        progress on stderr (default on a terminal)\n"
 "  -q, --quiet           no summary line\n"
@@ -45,7 +48,8 @@ static const char usage_text[] =
 "input cannot be opened, 74 read or write error.\n";
 
 enum { O_VID = 256, O_UID, O_CONSENT, O_JSONKEY, O_KEEPBOTS, O_KEEPASSETS, O_PIXEL,
-	O_ANON, O_BOTS, O_REJECTS, O_RATIO, O_MAXWARN, O_PROGRESS, O_SINCE, O_UNTIL, O_LINKS };
+	O_ANON, O_BOTS, O_REJECTS, O_RATIO, O_MAXWARN, O_PROGRESS, O_SINCE, O_UNTIL, O_LINKS,
+	O_LEAN };
 
 static const struct option longopts[] = {
 	{ "format",		required_argument,	NULL, 'f' },
@@ -60,6 +64,7 @@ static const struct option longopts[] = {
 	{ "bots",		required_argument,	NULL, O_BOTS },
 	{ "rejects",		required_argument,	NULL, O_REJECTS },
 	{ "links-out",		required_argument,	NULL, O_LINKS },
+	{ "lean",		no_argument,		NULL, O_LEAN },
 	{ "max-reject-ratio",	required_argument,	NULL, O_RATIO },
 	{ "max-warnings",	required_argument,	NULL, O_MAXWARN },
 	{ "output",		required_argument,	NULL, 'o' },
@@ -92,6 +97,7 @@ options(int argc, char *argv[], struct parse_opts *o, const char **output)
 		case O_BOTS: o->bots_path = optarg; break;
 		case O_REJECTS: o->rejects_path = optarg; break;
 		case O_LINKS: o->links_path = optarg; break;
+		case O_LEAN: o->lean = 1; break;
 		case O_SINCE: o->since = parse_time("--since", optarg); break;
 		case O_UNTIL: o->until = parse_time("--until", optarg); break;
 		case O_RATIO:

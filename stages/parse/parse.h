@@ -22,6 +22,7 @@ struct parse_opts {
 					 * rejects (INT64_MIN, INT64_MAX: all) */
 	double		 max_reject_ratio;
 	long		 max_warnings;	/* reject messages shown per input */
+	int		 lean;		/* --lean: only what sessionize reads */
 	int		 progress, quiet;
 };
 
