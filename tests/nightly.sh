@@ -85,6 +85,14 @@ done
 check "nightly: after the kills, the next run gives the uninterrupted run's outputs and state" \
     "flock $N/a/out/.lock true; $NIGHTLY -q -c $N/a.conf --day $day8 && diff -r -x log $N/a/out/$day8/ $N/b/out/$day8/ >&2 && $ST --dump $N/a/state/current | cmp - \$($ST --dump $N/b/state/current >$t/bst; echo $t/bst) && [ -z \"\$(ls -a $N/a/out/runs $N/a/state/nights | grep -F .tmp-)\" ]"
 
+# What a run replaces (the same day again) or lets expire (beyond keep)
+# is moved aside as it publishes, and deleted by the next run.
+aside() {	# DIR: "days runs-dirs nights-dirs old" of the job in DIR
+	echo "$(ls $1/out | grep -c '^20') $(ls $1/out/runs | grep -c '^20') $(ls $1/state/nights | grep -c '^20') $(ls -a $1/out/runs $1/state/nights | grep -c '^\.old-')"
+}
+check "nightly: what a run replaces or lets expire is moved aside as .old-*, and the next run deletes it" \
+    "rm -rf $N/k && cp -a $N/a $N/k && conf $N/k 'keep = 2' >$t/keep.conf && [ \$(ls $N/k/out | grep -c '^20') -gt 2 ] && $NIGHTLY -q -c $t/keep.conf --day $day8 && ls -a $N/k/out/runs | grep -q '^\.old-' && ls -a $N/k/state/nights | grep -q '^\.old-' && [ \"\$(aside $N/k | cut -d' ' -f1-3)\" = '2 2 2' ] && old=\$(ls -a $N/k/out/runs | grep '^\.old-') && $NIGHTLY -q -c $t/keep.conf --day $day8 && for o in \$old; do [ ! -e $N/k/out/runs/\$o ] || exit 1; done && [ \"\$(aside $N/k)\" = '2 2 2 2' ] && readlink $N/k/out/latest | grep -q $day8"
+
 # The report: in a real browser, without console errors or network.
 check "report: self-contained: no script, no URL to load" \
     "! grep -q -i -e '<script' -e 'src=' -e 'href=' -e 'url(' -e 'http:' -e 'https:' $L/report.html && grep -q '<svg' $L/report.html"
