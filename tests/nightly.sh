@@ -85,6 +85,13 @@ done
 check "nightly: after the kills, the next run gives the uninterrupted run's outputs and state" \
     "flock $N/a/out/.lock true; $NIGHTLY -q -c $N/a.conf --day $day8 && diff -r -x log $N/a/out/$day8/ $N/b/out/$day8/ >&2 && $ST --dump $N/a/state/current | cmp - \$($ST --dump $N/b/state/current >$t/bst; echo $t/bst) && [ -z \"\$(ls -a $N/a/out/runs $N/a/state/nights | grep -F .tmp-)\" ]"
 
+# Relative state and output directories (taken from where the job runs),
+# written with ./ and a trailing /, in a sharded run whose steps get them
+# through the job file: absolute there, and the night published.
+check "nightly: relative state and output paths work, and reach the sharded steps absolute" \
+    "mkdir -p $t/rel && cd $t/rel && conf . 'shards = 2
+jobs = 2' | sed 's|^output = ./out\$|output = out/|' >rel.conf && grep -q '^output = out/\$' rel.conf && $NIGHTLY -q -c rel.conf --day $day8 && [ -s out/$day8/audiences/cart_abandoners.mp ] && [ -d state/current/shard-1 ] && grep -q '^declare -- work=\"/' out/$day8/log/job.env && grep -q '^declare -- run=\"/' out/$day8/log/job.env"
+
 # What a run replaces (the same day again) or lets expire (beyond keep)
 # is moved aside as it publishes, and deleted by the next run.
 aside() {	# DIR: "days runs-dirs nights-dirs old" of the job in DIR
