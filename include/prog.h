@@ -67,6 +67,8 @@ char	*xstrdup(const char *s);
 int	output_dir(const char *dir, const char *what);
 /* The n bytes at s and a NUL, malloc'd (dies with EX_OSERR). */
 char	*xstrndup(const char *s, size_t n);
+/* 1 if the C string w occurs in the n bytes at s. */
+int	mem_has(const char *s, size_t n, const char *w);
 /* A formatted string, malloc'd (dies with EX_OSERR). */
 char	*xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* "dir/name", malloc'd (dies with EX_OSERR). */

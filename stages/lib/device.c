@@ -12,17 +12,6 @@
 const char *const device_names[] = { "desktop", "mobile", "tablet" };
 
 static int
-has(const char *s, size_t n, const char *w)
-{
-	size_t wl = strlen(w), i;
-
-	for (i = 0; i + wl <= n; i++)
-		if (memcmp(s + i, w, wl) == 0)
-			return 1;
-	return 0;
-}
-
-static int
 is(const char *s, size_t n, const char *w)
 {
 	return n == strlen(w) && memcmp(s, w, n) == 0;
@@ -31,22 +20,20 @@ is(const char *s, size_t n, const char *w)
 int
 device_of(const char *ua, size_t n)
 {
+#define HAS(w)	mem_has(ua, n, (w))
 	if (is(ua, n, "mobile"))	/* a class's name: --lean */
 		return DEV_MOBILE;	/* ("desktop" and "tablet" are
 					   already theirs, below) */
-	if (has(ua, n, "iPad") || (has(ua, n, "Tablet") &&
-	    !has(ua, n, "Tablet PC")) || has(ua, n, "tablet") ||
-	    has(ua, n, "Kindle") || has(ua, n, "Silk/") ||
-	    has(ua, n, "PlayBook") ||
-	    (has(ua, n, "Android") && !has(ua, n, "Mobile")))
+	if (HAS("iPad") || (HAS("Tablet") && !HAS("Tablet PC")) ||
+	    HAS("tablet") || HAS("Kindle") || HAS("Silk/") ||
+	    HAS("PlayBook") || (HAS("Android") && !HAS("Mobile")))
 		return DEV_TABLET;
-	if (has(ua, n, "Mobi") || has(ua, n, "iPhone") || has(ua, n, "iPod") ||
-	    has(ua, n, "Android") || has(ua, n, "Windows Phone") ||
-	    has(ua, n, "BlackBerry") || has(ua, n, "BB10") ||
-	    has(ua, n, "Opera Mini") || has(ua, n, "IEMobile") ||
-	    has(ua, n, "webOS"))
+	if (HAS("Mobi") || HAS("iPhone") || HAS("iPod") || HAS("Android") ||
+	    HAS("Windows Phone") || HAS("BlackBerry") || HAS("BB10") ||
+	    HAS("Opera Mini") || HAS("IEMobile") || HAS("webOS"))
 		return DEV_MOBILE;
 	return DEV_DESKTOP;
+#undef HAS
 }
 
 struct device_cache *

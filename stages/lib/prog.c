@@ -78,6 +78,17 @@ output_dir(const char *dir, const char *what)
 	return EX_OK;
 }
 
+int
+mem_has(const char *s, size_t n, const char *w)
+{
+	size_t wl = strlen(w), i;
+
+	for (i = 0; i + wl <= n; i++)
+		if (memcmp(s + i, w, wl) == 0)
+			return 1;
+	return 0;
+}
+
 char *
 xstrndup(const char *s, size_t n)
 {

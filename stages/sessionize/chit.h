@@ -36,7 +36,6 @@ struct chit {
 /* Blocks of chits and sessions for a spool are multiples of 8 bytes. */
 #define ALIGN8(n)	(((n) + 7) & ~(size_t)7)
 
-
 /* Bytes a chit of h needs. */
 size_t	chit_size(const struct hit *h);
 /* Write h as a chit into mem (chit_size bytes, 8-byte aligned). */

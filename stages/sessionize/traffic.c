@@ -230,17 +230,6 @@ registrable_label(const char *h, size_t n, size_t *nlabels)
 	return k - 2;
 }
 
-static int
-label_has(const char *l, size_t n, const char *w)
-{
-	size_t wl = strlen(w), i;
-
-	for (i = 0; i + wl <= n; i++)
-		if (memcmp(l + i, w, wl) == 0)
-			return 1;
-	return 0;
-}
-
 /*
  * 1: a mail label in the subdomain part (mail.google.com); 2: a mail
  * provider's own domain or a deref- redirector (mail.com, deref-gmx.de).
@@ -255,10 +244,10 @@ webmail(const char *h, size_t n)
 		const char *d = memchr(p, '.', (size_t)(end - p));
 		size_t k = (size_t)((d ? d : end) - p);
 
-		if (i < reg && (label_has(p, k, "mail") ||
-		    label_has(p, k, "messagerie")))
+		if (i < reg && (mem_has(p, k, "mail") ||
+		    mem_has(p, k, "messagerie")))
 			return 1;
-		if (i == reg && (label_has(p, k, "mail") ||
+		if (i == reg && (mem_has(p, k, "mail") ||
 		    (k > 6 && memcmp(p, "deref-", 6) == 0)))
 			return 2;
 		i++;
