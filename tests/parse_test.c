@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "botclass.h"
 #include "hash.h"
@@ -966,4 +967,59 @@ Test(format, consent_field)
 		EQ(H.vid, "v1");
 		cr_assert_eq(H.consent, cases[i].want, "%s", cases[i].v);
 	}
+}
+
+/* parse_run with the program's defaults writes the line's hit (a zeroed
+ * parse_opts rejected every hit as outside --until 0); --lean writes its
+ * agent as the device class and drops address, host and size. */
+static size_t
+run_defaults(int lean, struct hit *h, char *rec, size_t cap)
+{
+	static const char line[] = "203.0.113.9 - - [30/Jun/2024:10:00:00 "
+	    "+0000] \"GET /p HTTP/1.1\" 200 512 \"-\" \"Mozilla/5.0 (iPhone; "
+	    "CPU iPhone OS 17_4 like Mac OS X) Mobile/15E148\" \"v1\" \"-\"\n";
+	char in[] = "/tmp/revisit-parse-test-XXXXXX";
+	int fd = mkstemp(in);
+	FILE *out = tmpfile();
+	char *const paths[] = { in };
+	struct parse_opts o;
+	struct wbuf w;
+	size_t n;
+
+	cr_assert(fd >= 0 && out != NULL);
+	cr_assert_eq(write(fd, line, sizeof line - 1), (ssize_t)(sizeof line - 1));
+	close(fd);
+	parse_opts_init(&o);
+	o.format = "combined_vid";
+	o.quiet = 1;
+	o.lean = lean;
+	wbuf_init(&w, fileno(out));
+	cr_assert_eq(parse_run(paths, 1, &w, &o), 0);
+	wbuf_flush(&w);
+	free(w.buf);
+	parse_opts_free(&o);
+	unlink(in);
+	rewind(out);
+	n = fread(rec, 1, cap, out);
+	fclose(out);
+	cr_assert(n > 0, "no hit written");
+	cr_assert_eq(hit_decode(rec, n, h), 0);
+	return n;
+}
+
+Test(run, defaults_keep_every_time_and_lean_keeps_the_class)
+{
+	char whole[1024], lean[1024];
+	struct hit h;
+	size_t nw = run_defaults(0, &h, whole, sizeof whole), nl;
+
+	cr_assert_eq(h.ts, 1719741600000LL);
+	cr_assert_eq(h.ip.len, 11);
+	cr_assert_eq(h.bytes, 512);
+	nl = run_defaults(1, &h, lean, sizeof lean);
+	cr_assert(h.ua.len == 6 && memcmp(h.ua.p, "mobile", 6) == 0);
+	cr_assert(h.ip.len == 0 && h.bytes == 0 && h.host.p == NULL &&
+	    h.xff.p == NULL);
+	cr_assert(h.vid.len == 2 && memcmp(h.vid.p, "v1", 2) == 0);
+	cr_assert_lt(nl, nw);
 }

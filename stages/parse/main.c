@@ -119,21 +119,17 @@ options(int argc, char *argv[], struct parse_opts *o, const char **output)
 int
 main(int argc, char *argv[])
 {
-	struct parse_opts o = {
-		.format = "auto", .max_reject_ratio = 0.01, .max_warnings = 10,
-		.since = INT64_MIN, .until = INT64_MAX,
-		.lf = { .vid_field = "cookie_vid", .uid_field = "cookie_uid" },
-	};
+	struct parse_opts o;
 	const char *output = NULL;
 	struct wbuf out;
 	int status;
 
 	prog_init(argv[0]);
+	parse_opts_init(&o);
 	options(argc, argv, &o, &output);
 	stage_output(&out, output);
 	pipe_grow(STDIN_FILENO);
 	status = parse_run(argv + optind, (size_t)(argc - optind), &out, &o);
-	free(o.lf.json_map);
-	free(o.hb.pixels);
+	parse_opts_free(&o);
 	return wbuf_finish(&out, status, output ? output : "stdout");
 }

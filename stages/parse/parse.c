@@ -47,6 +47,7 @@ struct parser {
 	struct wbuf		 links_out;
 	int			 links;
 	struct device_cache	*devices;	/* --lean */
+	struct span		 classes[3];	/* device_names, as spans */
 	struct wbuf		 rej;
 	int			 rej_open;
 	int			 status;
@@ -145,6 +146,26 @@ setup_format(struct parser *P, const char *spec)
 	return 0;
 }
 
+void
+parse_opts_init(struct parse_opts *o)
+{
+	memset(o, 0, sizeof *o);
+	o->format = "auto";
+	o->lf.vid_field = "cookie_vid";
+	o->lf.uid_field = "cookie_uid";
+	o->max_reject_ratio = 0.01;
+	o->max_warnings = 10;
+	o->since = INT64_MIN;
+	o->until = INT64_MAX;
+}
+
+void
+parse_opts_free(struct parse_opts *o)
+{
+	free(o->lf.json_map);
+	free(o->hb.pixels);
+}
+
 /*
  * --lean: a hit as only revisit-sessionize reads it, for scratch files
  * between the steps of a sharded night: the agent as its device class,
@@ -154,10 +175,7 @@ setup_format(struct parser *P, const char *spec)
 static void
 lean(struct parser *P, struct hit *h)
 {
-	const char *d = device_names[device_cached(P->devices, h->ua.p,
-	    h->ua.len)];
-
-	h->ua = (struct span){ d, strlen(d) };
+	h->ua = P->classes[device_cached(P->devices, h->ua.p, h->ua.len)];
 	h->ip = (struct span){ "", 0 };
 	h->xff = h->host = (struct span){ NULL, 0 };
 	h->bytes = 0;
@@ -438,8 +456,12 @@ parse_run(char *const *paths, size_t npaths, struct wbuf *out,
 		night_batch_init(&P.batch, &P.night);
 		P.links = 1;
 	}
-	if (o->lean)
+	if (o->lean) {
 		P.devices = device_cache_new();
+		for (i = 0; i < 3; i++)
+			P.classes[i] = (struct span){ device_names[i],
+			    strlen(device_names[i]) };
+	}
 	progress_init(&P.prog, o->progress);
 	if (npaths == 0) {
 		paths = dash;

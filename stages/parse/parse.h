@@ -26,6 +26,11 @@ struct parse_opts {
 	int		 progress, quiet;
 };
 
+/* The defaults the options document: format guessed, cookie_vid and
+ * cookie_uid, a 1% reject ratio, 10 messages an input, every time. */
+void	parse_opts_init(struct parse_opts *);
+void	parse_opts_free(struct parse_opts *);	/* the repeatable lists */
+
 /*
  * Parse each path ("-" for stdin; none means stdin) and write hit records
  * to out. Returns an exit status: EX_OK; EX_DATAERR when rejects exceed

@@ -44,10 +44,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fclose(fp);
 		bots = strdup(tmp);
 	}
-	memset(&o, 0, sizeof o);
+	/* The program's defaults (a zeroed struct had since = until = 0:
+	 * every hit a reject, and the hit writer never reached). */
+	parse_opts_init(&o);
 	o.format = formats[data[0] % (sizeof formats / sizeof *formats)];
-	o.lf.vid_field = "cookie_vid";
-	o.lf.uid_field = "cookie_uid";
+	o.lean = data[0] & 0x10;
 	o.lf.consent_field = data[0] & 0x80 ? "cookie_ad_consent" : NULL;
 	o.hb.anonymize_ip = data[0] & 0x40;
 	o.hb.pixels = pixels;
