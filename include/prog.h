@@ -57,6 +57,8 @@ void	input_close(int fd);
 
 /* realloc, or die with EX_OSERR. */
 void	*xrealloc(void *p, size_t n);
+/* calloc, or die with EX_OSERR (never NULL, even for n = 0). */
+void	*xcalloc(size_t n, size_t size);
 /* Room for element n of an array of *cap elements of size bytes:
  * doubled (from 8) when needed, the new room zeroed. */
 void	*grow_array(void *v, size_t *cap, size_t n, size_t size);

@@ -232,8 +232,7 @@ links_today(struct at *A)
 {
 	size_t i, nv = strtab_count(A->vids);
 
-	if ((A->vinfo = calloc(nv ? nv : 1, sizeof *A->vinfo)) == NULL)
-		die(EX_OSERR, "out of memory");
+	A->vinfo = xcalloc(nv ? nv : 1, sizeof *A->vinfo);
 	for (i = 0; i < nv; i++)
 		vlink_init(&A->vinfo[i].link);
 	for (i = 0; i < A->nsess; i++) {
@@ -294,10 +293,8 @@ static void
 count_orders(struct at *A)
 {
 	size_t no = strtab_count(A->orders), i;
-	unsigned char *seen = calloc(no ? no : 1, 1);
+	unsigned char *seen = xcalloc(no ? no : 1, 1);
 
-	if (seen == NULL)
-		die(EX_OSERR, "out of memory");
 	if (A->nbuys > 1)
 		qsort(A->buys, A->nbuys, sizeof *A->buys, buy_order);
 	for (i = 0; i < A->nbuys; i++) {
@@ -518,8 +515,7 @@ load_state(struct at *A)
 
 	if (A->open_status != 0)
 		return A->open_status;
-	if ((A->order_known = calloc(no ? no : 1, 1)) == NULL)
-		die(EX_OSERR, "out of memory");
+	A->order_known = xcalloc(no ? no : 1, 1);
 	if (A->st.empty)
 		return 0;
 	if (A->o->lookback > A->st.keep.window)
@@ -765,9 +761,8 @@ at_run(char *const *paths, size_t npaths, struct wbuf *out,
 		A.status = status_merge(A.status, r);
 		goto done;
 	}
-	if (A.order_known == NULL &&
-	    (A.order_known = calloc(strtab_count(A.orders) + 1, 1)) == NULL)
-		die(EX_OSERR, "out of memory");
+	if (A.order_known == NULL)
+		A.order_known = xcalloc(strtab_count(A.orders) + 1, 1);
 	persons_today(&A);
 	count_orders(&A);
 	if (o->state && !A.st.empty && (r = state_pass2(&A)) != 0) {

@@ -51,10 +51,8 @@ struct report {
 struct report *
 report_new(unsigned models)
 {
-	struct report *r = calloc(1, sizeof *r);
+	struct report *r = xcalloc(1, sizeof *r);
 
-	if (r == NULL)
-		die(EX_OSERR, "out of memory");
 	r->models = models;
 	r->keys = strtab_new();
 	r->curkeys = strtab_new();

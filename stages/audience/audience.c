@@ -393,8 +393,7 @@ thresholds(struct au *A)
 		any |= A->cond[k]->kind == C_TOP;
 	if (!any && !A->o->ranks_out && A->o->nranks == 0)
 		return 0;
-	if ((A->revs = calloc(A->ncond + 1, sizeof *A->revs)) == NULL)
-		die(EX_OSERR, "out of memory");
+	A->revs = xcalloc(A->ncond + 1, sizeof *A->revs);
 	for (k = 0; k < A->o->nranks; k++)
 		if ((r = ranks_read(A->o->ranks[k], A->revs, A->ncond)) != 0)
 			return r;
@@ -442,10 +441,8 @@ flatten_conditions(struct au *A)
 
 	for (a = 0; a < sp->n; a++)
 		A->ncond += sp->a[a].ninc + sp->a[a].nexc;
-	A->cond = calloc(A->ncond + 1, sizeof *A->cond);
-	A->top = calloc(A->ncond + 1, sizeof *A->top);
-	if (A->cond == NULL || A->top == NULL)
-		die(EX_OSERR, "out of memory");
+	A->cond = xcalloc(A->ncond + 1, sizeof *A->cond);
+	A->top = xcalloc(A->ncond + 1, sizeof *A->top);
 	for (a = 0; a < sp->n; a++) {
 		for (c = 0; c < sp->a[a].ninc; c++)
 			A->cond[k++] = &sp->a[a].inc[c];
@@ -699,13 +696,11 @@ au_run(const struct au_opts *o)
 	A.optout = strset_lines(o->opt_out);
 	A.L.o = o;
 	A.L.now = A.now;
-	if ((A.L.v = calloc(o->spec->n, sizeof *A.L.v)) == NULL)
-		die(EX_OSERR, "out of memory");
+	A.L.v = xcalloc(o->spec->n, sizeof *A.L.v);
 	flatten_conditions(&A);
 	status = thresholds(&A);
-	if (A.deferring && (A.cands = calloc(o->spec->n,
-	    sizeof *A.cands)) == NULL)
-		die(EX_OSERR, "out of memory");
+	if (A.deferring)
+		A.cands = xcalloc(o->spec->n, sizeof *A.cands);
 	/* A list that cannot be created fails the run; the others are
 	 * still written. */
 	if (status == 0 && !o->ranks_out && o->out)

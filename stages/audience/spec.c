@@ -370,14 +370,12 @@ trimmed(const char *s, size_t n, char *out)
 struct spec *
 spec_parse(const char *text, size_t len, const char *name)
 {
-	struct spec *sp = calloc(1, sizeof *sp);
+	struct spec *sp = xcalloc(1, sizeof *sp);
 	const char *p = text, *end = text + len;
 	struct line l;
 	char buf[1024], tbuf[1024];
 	size_t i;
 
-	if (sp == NULL)
-		die(EX_OSERR, "out of memory");
 	memset(&l, 0, sizeof l);
 	l.file = name;
 	while (p < end) {

@@ -117,8 +117,7 @@ rehash(struct diff *D, size_t want)
 	if (D->slot != NULL && n <= D->mask + 1)
 		return;
 	free(D->slot);
-	if ((D->slot = calloc(n, sizeof *D->slot)) == NULL)
-		die(EX_OSERR, "out of memory");
+	D->slot = xcalloc(n, sizeof *D->slot);
 	D->mask = n - 1;
 	for (li = 0; li < D->nlists; li++)
 		if (D->lists[li].hashed)

@@ -110,8 +110,7 @@ index_rows(struct crm *c)
 
 	while (n < c->nrows * 2)
 		n *= 2;
-	if ((c->slot = calloc(n, sizeof *c->slot)) == NULL)
-		die(EX_OSERR, "out of memory");
+	c->slot = xcalloc(n, sizeof *c->slot);
 	c->mask = n - 1;
 	/* Backwards, so that a uid's rows chain in file order. */
 	for (i = c->nrows; i-- > 0;) {

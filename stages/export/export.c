@@ -326,9 +326,8 @@ hashed(struct ex *X, const struct crm_row *r)
 	size_t k = (size_t)(r - X->crm.rows);
 	struct contact *x;
 
-	if (X->hashed == NULL && (X->hashed = calloc(X->crm.nrows + 1,
-	    sizeof *X->hashed)) == NULL)
-		die(EX_OSERR, "out of memory");
+	if (X->hashed == NULL)
+		X->hashed = xcalloc(X->crm.nrows + 1, sizeof *X->hashed);
 	x = &X->hashed[k];
 	if (x->done)
 		return x;

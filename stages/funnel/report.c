@@ -23,11 +23,9 @@ struct report {
 struct report *
 report_new(const struct rules *R)
 {
-	struct report *r = calloc(1, sizeof *r);
+	struct report *r = xcalloc(1, sizeof *r);
 	size_t i;
 
-	if (r == NULL)
-		die(EX_OSERR, "out of memory");
 	r->rules = R;
 	r->n = rules_nstages(R);
 	r->visitors = strset_new();

@@ -326,13 +326,11 @@ rule_free(struct rule *r)
 struct rules *
 rules_new(const char *text, size_t len, const char *name)
 {
-	struct rules *R = calloc(1, sizeof *R);
+	struct rules *R = xcalloc(1, sizeof *R);
 	const char *p = text, *end = text + len;
 	long line = 0;
 	int bad = 0;
 
-	if (R == NULL)
-		die(EX_OSERR, "out of memory");
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		size_t n = (size_t)((nl ? nl : end) - p);

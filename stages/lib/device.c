@@ -39,11 +39,7 @@ device_of(const char *ua, size_t n)
 struct device_cache *
 device_cache_new(void)
 {
-	struct device_cache *c = calloc(1, sizeof *c);
-
-	if (c == NULL)
-		die(EX_OSERR, "out of memory");
-	return c;
+	return xcalloc(1, sizeof(struct device_cache));
 }
 
 int

@@ -58,6 +58,16 @@ grow_array(void *v, size_t *cap, size_t n, size_t size)
 	return v;
 }
 
+void *
+xcalloc(size_t n, size_t size)
+{
+	void *p = calloc(n ? n : 1, size ? size : 1);
+
+	if (p == NULL)
+		die(EX_OSERR, "out of memory");
+	return p;
+}
+
 char *
 xstrdup(const char *s)
 {

@@ -239,8 +239,7 @@ load_words(struct state *st)
 		    f->file);
 		return EX_DATAERR;
 	}
-	if ((st->words = calloc(n ? n : 1, sizeof *st->words)) == NULL)
-		die(EX_OSERR, "out of memory");
+	st->words = xcalloc(n ? n : 1, sizeof *st->words);
 	for (i = 0; i < n; i++)
 		if (mpc_str(&c, &st->words[i].p, &st->words[i].n) != 0) {
 			warnx("%s/%s: word %u: damaged", st->dir, f->file, i);
@@ -385,8 +384,7 @@ state_iter_init(struct state_iter *it, const struct state *st)
 	it->st = st;
 	if (st->nfiles == 0)
 		return 0;
-	if ((it->heap = calloc(st->nfiles, sizeof *it->heap)) == NULL)
-		die(EX_OSERR, "out of memory");
+	it->heap = xcalloc(st->nfiles, sizeof *it->heap);
 	for (i = 0; i < st->nfiles; i++) {
 		struct state_head *h = &it->heap[it->nheap];
 		int r;
@@ -510,14 +508,11 @@ state_writer_open(struct state_writer *sw, const struct state *old,
 		return EX_CANTCREAT;
 	sw->dir = xstrdup(dir);
 	sw->dict = dict;
-	sw->out = calloc(sw->nshards, sizeof *sw->out);
-	sw->hash = calloc(sw->nshards, sizeof *sw->hash);
-	sw->records = calloc(sw->nshards, sizeof *sw->records);
-	sw->last = calloc(sw->nshards, sizeof *sw->last);
-	sw->last_uid = calloc(sw->nshards, sizeof *sw->last_uid);
-	if (!sw->out || !sw->hash || !sw->records || !sw->last ||
-	    !sw->last_uid)
-		die(EX_OSERR, "out of memory");
+	sw->out = xcalloc(sw->nshards, sizeof *sw->out);
+	sw->hash = xcalloc(sw->nshards, sizeof *sw->hash);
+	sw->records = xcalloc(sw->nshards, sizeof *sw->records);
+	sw->last = xcalloc(sw->nshards, sizeof *sw->last);
+	sw->last_uid = xcalloc(sw->nshards, sizeof *sw->last_uid);
 	for (k = 0; k < sw->nshards; k++) {
 		char *name = file_name(base ? "persons" : "delta",
 		    sw->generation, k), *path = path_join(dir, name);
@@ -748,14 +743,12 @@ int
 state_writer_close(struct state_writer *sw, int commit, int64_t now,
     const struct keep *kp, uint64_t persons)
 {
-	char **names = calloc(sw->nshards + 1, sizeof *names), *words = NULL;
-	uint64_t *bytes = calloc(sw->nshards + 1, sizeof *bytes);
+	char **names = xcalloc(sw->nshards + 1, sizeof *names), *words = NULL;
+	uint64_t *bytes = xcalloc(sw->nshards + 1, sizeof *bytes);
 	uint64_t wbytes = 0, whash = 0;
 	size_t k;
 	int err = 0;
 
-	if (names == NULL || bytes == NULL)
-		die(EX_OSERR, "out of memory");
 	for (k = 0; k < sw->nshards; k++) {
 		bytes[k] = sw->out[k].total;
 		names[k] = file_name(sw->level ? "delta" : "persons",

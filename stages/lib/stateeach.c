@@ -129,8 +129,7 @@ each_threaded(struct each *E, void (*fn)(void *, const struct person *),
 	size_t i;
 	int status;
 
-	if ((E->b = calloc(EACH_DEPTH, sizeof *E->b)) == NULL)
-		die(EX_OSERR, "out of memory");
+	E->b = xcalloc(EACH_DEPTH, sizeof *E->b);
 	pthread_mutex_init(&E->mu, NULL);
 	pthread_cond_init(&E->cv, NULL);
 	if (pthread_create(&t, NULL, reader, E) != 0) {

@@ -24,10 +24,9 @@ struct strset {
 struct strset *
 strset_new(void)
 {
-	struct strset *t = calloc(1, sizeof *t);
+	struct strset *t = xcalloc(1, sizeof *t);
 
-	if (t == NULL || (t->slot = calloc(64, sizeof *t->slot)) == NULL)
-		die(EX_OSERR, "out of memory");
+	t->slot = xcalloc(64, sizeof *t->slot);
 	t->mask = 63;
 	return t;
 }
@@ -86,10 +85,8 @@ strset_add(struct strset *t, const char *s, size_t n)
 		return 0;
 	if ((t->count + 1) * 2 > t->mask + 1) {
 		size_t cap = (t->mask + 1) * 2, i;
-		struct slot *ns = calloc(cap, sizeof *ns);
+		struct slot *ns = xcalloc(cap, sizeof *ns);
 
-		if (ns == NULL)
-			die(EX_OSERR, "out of memory");
 		for (i = 0; i <= t->mask; i++) {
 			size_t k;
 

@@ -37,10 +37,8 @@ slots_init(struct slot *s, size_t n)
 struct strtab *
 strtab_new(void)
 {
-	struct strtab *t = calloc(1, sizeof *t);
+	struct strtab *t = xcalloc(1, sizeof *t);
 
-	if (t == NULL)
-		die(EX_OSERR, "out of memory");
 	t->mask = 63;
 	t->slot = xrealloc(NULL, 64 * sizeof *t->slot);
 	slots_init(t->slot, 64);

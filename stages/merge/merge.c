@@ -70,15 +70,13 @@ static int
 merge_one(const struct merge_opts *o, const char *name, size_t *count,
     struct wbuf *wp, int *open)
 {
-	struct in *in = calloc(o->ndirs, sizeof *in);
+	struct in *in = xcalloc(o->ndirs, sizeof *in);
 	struct list_head h;
 	struct wbuf *w = wp;
 	char *path = NULL, *last = NULL;
 	size_t i, lastn = 0;
 	int last_uid = 0, status = 0, k;
 
-	if (in == NULL)
-		die(EX_OSERR, "out of memory");
 	memset(&h, 0, sizeof h);
 	for (i = 0; i < o->ndirs && status == 0; i++) {
 		char *p = path_join(o->dirs[i], name);
@@ -183,10 +181,8 @@ merge_run(const struct merge_opts *o)
 	}
 	if ((status = output_dir(o->out, "the merged lists' directory")))
 		return status;
-	w = calloc(n + 1, sizeof *w);
-	open = calloc(n + 1, sizeof *open);
-	if (w == NULL || open == NULL)
-		die(EX_OSERR, "out of memory");
+	w = xcalloc(n + 1, sizeof *w);
+	open = xcalloc(n + 1, sizeof *open);
 	if (!o->quiet)
 		fprintf(stderr, "%s: %zu shards:", prog_name, o->ndirs);
 	for (i = 0; i < n; i++) {

@@ -117,8 +117,7 @@ customers_from_state(struct customers *c, const char *dir, int days)
 	c->days = days;
 	person_sids = 0;	/* the figures never look at a session's id */
 	person_buys_only = 1;	/* nor at anything but purchases */
-	if ((st = calloc(n, sizeof *st)) == NULL)
-		die(EX_OSERR, "out of memory");
+	st = xcalloc(n, sizeof *st);
 	for (k = 0; k < n && r == 0; k++)
 		if ((r = state_open(&st[k], dirs[k])) == 0) {
 			opened++;

@@ -242,12 +242,10 @@ chan_rev_cmp(const void *a, const void *b)
 static void
 channels(struct wbuf *w, const struct summary *s)
 {
-	const struct chan **c = calloc(s->nch + 1, sizeof *c);
+	const struct chan **c = xcalloc(s->nch + 1, sizeof *c);
 	size_t i, m;
 	char n1[48];
 
-	if (c == NULL)
-		die(EX_OSERR, "out of memory");
 	for (i = 0; i < s->nch; i++)
 		c[i] = &s->ch[i];
 	qsort(c, s->nch, sizeof *c, chan_rev_cmp);

@@ -442,9 +442,7 @@ keep_reach(struct collect *C, const size_t *order)
 			if (C->before[order[j]][order[i]])
 				s->after[i] |= 1ULL << j;
 	}
-	s->reached = calloc(C->nmasks + 1, sizeof *s->reached);
-	if (s->reached == NULL)
-		die(EX_OSERR, "out of memory");
+	s->reached = xcalloc(C->nmasks + 1, sizeof *s->reached);
 	for (i = 0; i < C->nmasks; i++) {
 		uint64_t b = 0;
 

@@ -153,11 +153,7 @@ struct carena {
 struct carena *
 carena_new(void)
 {
-	struct carena *a = calloc(1, sizeof *a);
-
-	if (a == NULL)
-		die(EX_OSERR, "out of memory");
-	return a;
+	return xcalloc(1, sizeof(struct carena));
 }
 
 static struct chunk *

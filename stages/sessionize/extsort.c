@@ -78,10 +78,8 @@ tmpfile_in(const char *tmpdir, const char *what)
 struct spool *
 spool_new(const char *tmpdir, size_t budget, spool_cmp cmp, spool_key key)
 {
-	struct spool *s = calloc(1, sizeof *s);
+	struct spool *s = xcalloc(1, sizeof *s);
 
-	if (s == NULL)
-		die(EX_OSERR, "out of memory");
 	s->tmpdir = tmpdir;
 	s->cmp = cmp;
 	s->key = key;
@@ -133,10 +131,8 @@ struct rdr {
 static struct rdr *
 rdr_new(int fd, char *buf, size_t cap)
 {
-	struct rdr *r = calloc(1, sizeof *r);
+	struct rdr *r = xcalloc(1, sizeof *r);
 
-	if (r == NULL)
-		die(EX_OSERR, "out of memory");
 	if (lseek(fd, 0, SEEK_SET) != 0)
 		die(EX_IOERR, "sort run: seek:");
 	r->fd = fd;
@@ -298,12 +294,10 @@ static int
 merge(struct spool *s, const struct run *runs, unsigned k, int chunk,
     char *tail, size_t ntail, void (*fn)(void *, void *), void *arg)
 {
-	struct src *h = calloc(k + 1, sizeof *h);
+	struct src *h = xcalloc(k + 1, sizeof *h);
 	size_t n = 0, i, bufsz = k ? ntail / k / 8 * 8 : 0;
 	int carve = bufsz >= RUN_BUF_MIN, status = 0;
 
-	if (h == NULL)
-		die(EX_OSERR, "out of memory");
 	for (i = 0; i < k; i++) {
 		h[n].r = rdr_new(runs[i].fd, carve ? tail + bufsz * i : NULL,
 		    carve ? bufsz : RUN_BUF_MIN);

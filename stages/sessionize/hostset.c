@@ -37,10 +37,8 @@ static void
 grow(struct hostset *h)
 {
 	size_t i, cap = (h->mask + 1) * 2;
-	char **ns = calloc(cap, sizeof *ns);
+	char **ns = xcalloc(cap, sizeof *ns);
 
-	if (ns == NULL)
-		die(EX_OSERR, "out of memory");
 	for (i = 0; i <= h->mask; i++) {
 		char *s = h->slot[i];
 		size_t j;
@@ -111,11 +109,10 @@ hostset_add(struct hostset *h, const char *p, size_t n)
 struct hostset *
 hostset_new(const char *text, size_t len)
 {
-	struct hostset *h = calloc(1, sizeof *h);
+	struct hostset *h = xcalloc(1, sizeof *h);
 	const char *p = text, *end = text + len;
 
-	if (h == NULL || (h->slot = calloc(64, sizeof *h->slot)) == NULL)
-		die(EX_OSERR, "out of memory");
+	h->slot = xcalloc(64, sizeof *h->slot);
 	h->mask = 63;
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));

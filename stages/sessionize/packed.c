@@ -22,10 +22,9 @@ struct origins {
 struct origins *
 origins_new(void)
 {
-	struct origins *o = calloc(1, sizeof *o);
+	struct origins *o = xcalloc(1, sizeof *o);
 
-	if (o == NULL || (o->tab = strtab_new()) == NULL)
-		die(EX_OSERR, "out of memory");
+	o->tab = strtab_new();
 	return o;
 }
 

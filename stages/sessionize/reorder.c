@@ -26,8 +26,7 @@ reorder_init(struct reorder *r, int64_t window, reorder_emit emit, void *arg)
 	memset(r, 0, sizeof *r);
 	r->window = window;
 	r->nring = (size_t)(window / 1000) + 2;
-	if ((r->ring = calloc(r->nring, sizeof *r->ring)) == NULL)
-		die(EX_OSERR, "out of memory");
+	r->ring = xcalloc(r->nring, sizeof *r->ring);
 	r->emit = emit;
 	r->arg = arg;
 }

@@ -564,11 +564,9 @@ merge(struct sz *z, struct src *v, size_t k)
 static void
 read_inputs(struct sz *z, char *const *paths, size_t n)
 {
-	struct src *v = calloc(n + 1, sizeof *v);
+	struct src *v = xcalloc(n + 1, sizeof *v);
 	size_t i, k = 0;
 
-	if (v == NULL)
-		die(EX_OSERR, "out of memory");
 	for (i = 0; i < n; i++)
 		if (open_input(z, &v[k], paths, i) == 0)
 			k++;
@@ -732,17 +730,15 @@ sz_run(char *const *paths, size_t npaths, struct wbuf *out,
 	 * free memory back, microseconds a page), and the file is spliced
 	 * to the output at the end without a copy.
 	 */
-	if ((z.copies = calloc(npaths, sizeof *z.copies)) == NULL ||
-	    (z.names = calloc(npaths, sizeof *z.names)) == NULL)
-		die(EX_OSERR, "out of memory");
+	z.copies = xcalloc(npaths, sizeof *z.copies);
+	z.names = xcalloc(npaths, sizeof *z.names);
 	for (i = 0; i < npaths; i++)
 		z.copies[i].fd = -1;
 	if (o->mode == SZ_SORT)
 		z.spool = spool_new(o->tmpdir, o->memory_limit / 2,
 		    chit_cmp_visitor, chit_visitor_key);
 	z.ninputs = npaths;
-	if ((z.parts = calloc(npaths, sizeof *z.parts)) == NULL)
-		die(EX_OSERR, "out of memory");
+	z.parts = xcalloc(npaths, sizeof *z.parts);
 	/* The parts' read buffers: at most a quarter of the limit. */
 	z.maxparts = o->memory_limit / 4 / PART_BUF;
 	if (z.maxparts > 64)

@@ -112,16 +112,6 @@ struct sessions {
 	size_t			 npool;
 };
 
-static void *
-xcalloc(size_t n, size_t k)
-{
-	void *p = calloc(n, k);
-
-	if (p == NULL)
-		die(EX_OSERR, "out of memory");
-	return p;
-}
-
 struct sessions *
 sessions_new(const struct sess_opts *o, struct wbuf *out)
 {

@@ -492,8 +492,7 @@ traffic_lists(struct traffic_ctx *tc)
 	    revisit_data_search_engines_len);
 	tc->social = hostset_new(revisit_data_socials,
 	    revisit_data_socials_len);
-	if ((tc->memo = calloc(1, sizeof *tc->memo)) == NULL)
-		die(EX_OSERR, "out of memory");
+	tc->memo = xcalloc(1, sizeof *tc->memo);
 }
 
 int

@@ -91,9 +91,8 @@ shard_states_open(const char *root, size_t n, int *status)
 	if ((*status = check_layout(root, n)) != 0 ||
 	    (*status = output_dir(root, "the sharded state")) != 0)
 		return NULL;
-	if ((ss = calloc(1, sizeof *ss)) == NULL ||
-	    (ss->s = calloc(n, sizeof *ss->s)) == NULL)
-		die(EX_OSERR, "out of memory");
+	ss = xcalloc(1, sizeof *ss);
+	ss->s = xcalloc(n, sizeof *ss->s);
 	ss->n = n;
 	for (k = 0; k < n; k++) {
 		struct shst *s = &ss->s[k];
@@ -339,8 +338,7 @@ shard_states_move(struct shard_states *ss, const struct night *n,
 	int r;
 
 	*moved = 0;
-	if ((ss->arrive = calloc(strtab_count(n->uids) + 1, 1)) == NULL)
-		die(EX_OSERR, "out of memory");
+	ss->arrive = xcalloc(strtab_count(n->uids) + 1, 1);
 	for (i = 0; i < nv; i++) {
 		if (!moves(&n->v[i]))
 			continue;

@@ -259,13 +259,11 @@ shard_join(char *const *paths, size_t npaths, const struct shard_opts *o)
 struct routes *
 routes_open(const char *path, size_t nshards, int *status)
 {
-	struct routes *t = calloc(1, sizeof *t);
+	struct routes *t = xcalloc(1, sizeof *t);
 	struct stat sb;
 	uint32_t n, ns;
 	int fd;
 
-	if (t == NULL)
-		die(EX_OSERR, "out of memory");
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
 		warnx("%s: cannot open:", path);
 		*status = EX_NOINPUT;

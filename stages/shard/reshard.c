@@ -149,15 +149,13 @@ shard_reshard(const char *from, const char *to, size_t n, int quiet)
 {
 	size_t m, i;
 	char **dirs = state_dirs(from, &m);
-	struct old *o = calloc(m, sizeof *o);
-	struct newshard *ns = calloc(n, sizeof *ns);
+	struct old *o = xcalloc(m, sizeof *o);
+	struct newshard *ns = xcalloc(n, sizeof *ns);
 	struct keep keep = { 0, 0 };
 	int64_t now = 0;
 	uint64_t persons = 0;
 	int r, opened = 0;
 
-	if (o == NULL || ns == NULL)
-		die(EX_OSERR, "out of memory");
 	for (i = 0; i < m; i++)
 		o[i].lock = -1;
 	if ((r = fresh(to)) == 0 && (r = output_dir(to, "the new state")) == 0)

@@ -277,10 +277,8 @@ route(struct sh *S, char *const *paths, size_t npaths)
 	size_t i, groups = S->o->per_input ? npaths : 1;
 	int status = 0;
 
-	S->out = calloc(S->o->n, sizeof *S->out);
-	S->count = calloc(S->o->n, sizeof *S->count);
-	if (S->out == NULL || S->count == NULL)
-		die(EX_OSERR, "out of memory");
+	S->out = xcalloc(S->o->n, sizeof *S->out);
+	S->count = xcalloc(S->o->n, sizeof *S->count);
 	for (i = 0; i < groups && status == 0; i++) {
 		if ((status = open_outputs(S, i)) != 0)
 			break;

@@ -290,10 +290,8 @@ static void
 add_buys(struct up *U)
 {
 	size_t no = strtab_count(U->orders), i;
-	unsigned char *seen = calloc(no ? no : 1, 1);
+	unsigned char *seen = xcalloc(no ? no : 1, 1);
 
-	if (seen == NULL)
-		die(EX_OSERR, "out of memory");
 	if (U->nbuys > 1)
 		qsort(U->buys, U->nbuys, sizeof *U->buys, buy_cmp);
 	for (i = 0; i < U->nbuys; i++) {
@@ -479,10 +477,9 @@ update(struct up *U)
 	uint64_t persons;
 	int r, base;
 
-	U->known = calloc(strtab_count(U->orders) + 1, 1);
-	if ((U->link == NULL && (U->link = calloc(1, sizeof *U->link)) ==
-	    NULL) || U->known == NULL)
-		die(EX_OSERR, "out of memory");
+	U->known = xcalloc(strtab_count(U->orders) + 1, 1);
+	if (U->link == NULL)
+		U->link = xcalloc(1, sizeof *U->link);
 	settle_keep(U);
 	if (!U->st.empty && (r = pass_a(U)) != 0)
 		return r;
