@@ -109,6 +109,8 @@ check "report: --summarize counts what the generator simulated for the night" \
     "zcat $N/gen/logs/access-s*-$day8.log.gz | $P -q 2>/dev/null | $SZ -q | $FN -q | $AT -q | $RP --summarize -q | $DU | jq -e --argjson n \$(awk -F'\t' -v d=$day8 'NR > 1 { t = strftime(\"%Y-%m-%d\", int(\$2 / 1000), 1); if (t == d) n++ } END { print n }' $N/gen/truth/sessions.tsv) '.sessions == \$n and (.funnel | map(.stage)) == [\"view_item\", \"add_to_cart\", \"begin_checkout\", \"purchase\"]' >/dev/null"
 check "report: an empty night and an empty state still give a summary and a page" \
     "$RP -q --summarize </dev/null | $DU | jq -e '.sessions == 0 and .funnel == []' >/dev/null && mkdir -p $t/empty-st && $RP -q --state $t/empty-st -o $t/empty.html && grep -q 'Headline figures' $t/empty.html"
+check "report: the cohort table starts at the first month with customers; none: it says so" \
+    "sed -n '/<h2>Cohorts/,/<\\/table>/p' $L/report.html | grep -o '<tr><td>[A-Z][a-z][a-z] [0-9]*</td><td>[0-9]*</td>' | head -1 | grep -qv '<td>0</td>' && grep -q 'No purchase in the retained history yet' $t/empty.html"
 check "report: two runs give the same bytes" \
     "$RP -q --state $N/a/state/current --night $L/night.mp --history $N/a/out --audiences $L/audiences -o $t/r1.html && $RP -q --state $N/a/state/current --night $L/night.mp --history $N/a/out --audiences $L/audiences -o $t/r2.html && cmp $t/r1.html $t/r2.html"
 if have chromium; then

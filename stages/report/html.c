@@ -351,14 +351,23 @@ cohorts(struct wbuf *w, const struct customers *c)
 {
 	static const char *const mon[] = { "Jan", "Feb", "Mar", "Apr", "May",
 	    "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
-	int k, m, now = c->first_month + COHORTS - 1;
+	int k, m, now = c->first_month + COHORTS - 1, from = 0;
 
-	wbuf_puts(w, "<h2>Cohorts: who buys again</h2>\n<div class=\"scroll\">"
-	    "<table>\n<tr><th>first purchase</th><th>customers</th>");
-	for (m = 0; m < COHORTS; m++)
-		put(w, "<th>+%d</th>", m);
-	wbuf_puts(w, "</tr>\n");
-	for (k = 0; k < COHORTS; k++) {
+	wbuf_puts(w, "<h2>Cohorts: who buys again</h2>\n");
+	/* From the first month with customers: a history younger than the
+	 * table would otherwise open on a column of empty months. */
+	while (from < COHORTS && c->cohort[from] == 0)
+		from++;
+	if (from == COHORTS)
+		wbuf_puts(w, "<p>No purchase in the retained history yet.</p>\n");
+	else {
+		wbuf_puts(w, "<div class=\"scroll\"><table>\n"
+		    "<tr><th>first purchase</th><th>customers</th>");
+		for (m = 0; m < COHORTS; m++)
+			put(w, "<th>+%d</th>", m);
+		wbuf_puts(w, "</tr>\n");
+	}
+	for (k = from; k < COHORTS; k++) {
 		int ym = c->first_month + k;
 
 		put(w, "<tr><td>%s %d</td><td>%llu</td>", mon[ym % 12], ym / 12,
@@ -376,11 +385,13 @@ cohorts(struct wbuf *w, const struct customers *c)
 		}
 		wbuf_puts(w, "</tr>\n");
 	}
-	wbuf_puts(w, "</table></div>\n");
+	if (from < COHORTS)
+		wbuf_puts(w, "</table></div>\n");
 	definition(w, "Customers by the month (UTC) of their first purchase in "
 	    "the retained history (540 days by default), and the share of "
 	    "them who bought again in each month after it: +0 is the same "
-	    "month, after the first order.");
+	    "month, after the first order. Rows: the last 12 months, from "
+	    "the first with a customer.");
 }
 
 int
