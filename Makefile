@@ -149,6 +149,8 @@ install: all
 	install -m 644 $(DATA) data/LICENSES.md scripts/nightly.example.conf \
 	    $(DESTDIR)$(PREFIX)/share/revisit
 	install -m 755 scripts/nightly scripts/nightly-step $(DESTDIR)$(PREFIX)/share/revisit
+	install -d $(DESTDIR)$(PREFIX)/share/revisit/slurm
+	install -m 755 scripts/slurm/submit $(DESTDIR)$(PREFIX)/share/revisit/slurm
 	install -m 644 scripts/nightly-lib.sh $(DESTDIR)$(PREFIX)/share/revisit
 
 clean:
