@@ -152,6 +152,7 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/share/revisit/slurm
 	install -m 755 scripts/slurm/submit $(DESTDIR)$(PREFIX)/share/revisit/slurm
 	install -m 644 scripts/nightly-lib.sh $(DESTDIR)$(PREFIX)/share/revisit
+	ln -sf ../share/revisit/nightly $(DESTDIR)$(PREFIX)/bin/revisit-nightly
 
 clean:
 	rm -rf build

@@ -141,10 +141,10 @@ nconf "$NS/r" 2 2 >"$NS/r2.conf"
 check "nightly: a change of shards reshards the state; outputs stay one process's" \
     "set -- $nights3 && $NIGHTLY -q -c $NS/r1.conf --day \$1 && $NIGHTLY -q -c $NS/r4.conf --day \$2 && [ -d $NS/r/state/\$2/shard-3 ] && grep -q '^reshard *exit   0' $NS/r/out/\$2/log/run.log && $NIGHTLY -q -c $NS/r2.conf --day \$3 && [ ! -d $NS/r/state/\$3/shard-2 ] && for d in \$1 \$2 \$3; do diff -r -x log $N/a/out/\$d/ $NS/r/out/\$d/ >&2 || exit 1; done"
 # What `make install` puts in place runs the job from where it lands:
-# nightly finds nightly-step, nightly-lib.sh and slurm/submit beside it,
-# and the programs on PATH.
-check "install: the installed nightly runs a sharded night with one process's outputs; slurm/submit is installed" \
-    "make -s -C $top install B=$(dirname "$bin") DESTDIR=$t/inst PREFIX=/usr >$t/inst.log 2>&1 && [ -x $t/inst/usr/share/revisit/slurm/submit ] && d=\${nights3%% *} && nconf $NS/i 2 2 >$NS/i.conf && PATH=$t/inst/usr/bin:\$PATH $t/inst/usr/share/revisit/nightly -q -c $NS/i.conf --day \$d && grep -q '^route.0 *exit   0' $NS/i/out/\$d/log/run.log && diff -r -x log $N/a/out/\$d/ $NS/i/out/\$d/ >&2"
+# bin/revisit-nightly, a symlink, finds nightly-step, nightly-lib.sh and
+# slurm/submit beside the script it points to, and the programs on PATH.
+check "install: revisit-nightly on PATH runs a sharded night with one process's outputs; slurm/submit and the man page are installed" \
+    "make -s -C $top install B=$(dirname "$bin") DESTDIR=$t/inst PREFIX=/usr >$t/inst.log 2>&1 && [ -x $t/inst/usr/share/revisit/slurm/submit ] && d=\${nights3%% *} && nconf $NS/i 2 2 >$NS/i.conf && [ -f $t/inst/usr/share/man/man1/revisit-nightly.1 ] && PATH=$t/inst/usr/bin:\$PATH revisit-nightly -q -c $NS/i.conf --day \$d && grep -q '^route.0 *exit   0' $NS/i/out/\$d/log/run.log && diff -r -x log $N/a/out/\$d/ $NS/i/out/\$d/ >&2"
 # Several hosts: GNU parallel's --sshlogin, through an ssh that runs the
 # command here (the paths are the same on every host: a shared disk).
 cat >"$NS/fakessh" <<'EOF'
