@@ -105,6 +105,24 @@ Test(contact, phones)
 	cr_assert_null(phone(RULES_GOOGLE, "", "1"));
 }
 
+/* A CRM phone of 255 digits, the most the digits buffer holds: not a
+ * number, and nothing written past the output (ASan saw 8 bytes more:
+ * the '+', a country code and every digit were copied before the
+ * length was checked). */
+Test(contact, a_phone_of_every_digit_the_buffer_holds_is_refused_in_bounds)
+{
+	char s[CONTACT_MAX];
+
+	memset(s, '3', CONTACT_MAX - 1);
+	s[CONTACT_MAX - 1] = '\0';
+	cr_assert_null(phone(RULES_GOOGLE, s, "44"));
+	cr_assert_null(phone(RULES_META, s, "1234"));
+	s[0] = '+';
+	cr_assert_null(phone(RULES_GOOGLE, s, NULL));
+	memcpy(s, "0044", 4);
+	cr_assert_null(phone(RULES_GOOGLE, s, NULL));
+}
+
 Test(crm, rows_by_uid_in_file_order_with_a_header_in_any_order)
 {
 	char path[] = "/tmp/crm-test.XXXXXX";

@@ -88,21 +88,24 @@ phone_normalise(enum contact_rules rules, const char *s, size_t n,
 		intl = 1;		/* 00: the international prefix */
 		i = 2;
 	}
-	if (rules == RULES_GOOGLE)
-		out[k++] = '+';
 	if (!intl) {
 		if (country == NULL || *country == '\0')
 			return 0;
 		while (i < d && digits[i] == '0')
 			i++;		/* a national trunk prefix */
-		for (; *country != '\0' && k < 8; country++)
-			out[k++] = *country;
 	}
+	/* E.164: 8 to 15 digits, the country code's counted; checked before
+	 * anything is written, so out never takes more than 17 bytes. */
+	n = intl ? 0 : strnlen(country, 8);
+	if (n + (d - i) < 8 || n + (d - i) > 15)
+		return 0;
+	if (rules == RULES_GOOGLE)
+		out[k++] = '+';
+	if (n > 0)
+		memcpy(out + k, country, n);
+	k += n;
 	for (; i < d; i++)
 		out[k++] = digits[i];
-	d = k - (rules == RULES_GOOGLE);
-	if (d < 8 || d > 15)
-		return 0;
 	out[k] = '\0';
 	return k;
 }
