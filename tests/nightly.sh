@@ -36,6 +36,17 @@ for d in $first7; do
 	$NIGHTLY -q -c "$N/a.conf" --day "$d" 2>>"$N/runs.err" || nightly_ok=1
 done
 day7=$(echo "$first7" | tail -1)
+conf "$N/chk" >"$N/chk.conf"
+conf "$N/chk" 'formats = google-dm,bogus' >"$N/chk-formats.conf"
+printf 'audience x\n\tinclude bogus thing\n' >"$N/bad.rules"
+conf "$N/chk" "audience_rules = $N/bad.rules" >"$N/chk-rules.conf"
+conf "$N/chk" 'report_nights = 0' >"$N/chk-nights.conf"
+check "nightly --check: a good config is ok, with the day's inputs counted, and creates nothing" \
+    "$NIGHTLY --check -c $N/chk.conf --day $day8 >$t/chk.out && grep -q \"ok for $day8: \$(ls $N/gen/logs/*-$day8.log.gz | wc -l) input files\" $t/chk.out && [ ! -e $N/chk ]"
+check "nightly --check: a bad export format, audience rule or report period is 64, naming the stage and its message; nothing runs" \
+    "$NIGHTLY --check -c $N/chk-formats.conf --day $day8 2>$t/c1; [ \$? -eq 64 ] && grep -q 'export:' $t/c1 && grep -q \"no format 'bogus'\" $t/c1 && $NIGHTLY --check -c $N/chk-rules.conf --day $day8 2>$t/c2; [ \$? -eq 64 ] && grep -q \"bad.rules:2: not a condition\" $t/c2 && $NIGHTLY --check -c $N/chk-nights.conf --day $day8 2>$t/c3; [ \$? -eq 64 ] && grep -q 'report:' $t/c3 && [ ! -e $N/chk ]"
+check "nightly --check: a day without inputs is 66" \
+    "$NIGHTLY --check -c $N/chk.conf --day 1999-01-01 2>$t/c4; [ \$? -eq 66 ] && grep -q 'no input files for 1999-01-01' $t/c4"
 check "nightly: seven nights in a row, each published as DAY and latest" \
     "[ $nightly_ok -eq 0 ] && [ \$(readlink $N/a/out/latest) = $day7 ] && [ \$(readlink $N/a/state/current) = $day7 ] && [ \$(ls -d $N/a/out/20* | wc -l) -eq 7 ]"
 L=$N/a/out/latest
