@@ -14,7 +14,11 @@
 #include <stdint.h>
 #include <string.h>
 
+#ifdef REVISIT_FUZZ_BUFFERS	/* fuzzing (Makefile): no mmap per input */
+#define WBUF_SIZE (16u << 10)
+#else
 #define WBUF_SIZE (1u << 20)
+#endif
 
 struct wbuf {
 	int	 fd;

@@ -12,7 +12,11 @@
 #include "readahead.h"
 #include "wbuf.h"
 
+#ifdef REVISIT_FUZZ_BUFFERS	/* fuzzing: records across reads; no mmap per input */
+#define MPR_CHUNK	(4u << 10)
+#else
 #define MPR_CHUNK	(1u << 20)
+#endif
 
 static uint64_t
 be(const unsigned char *p, int n)

@@ -13,7 +13,11 @@
 
 #include "prog.h"
 
+#ifdef REVISIT_FUZZ_BUFFERS	/* fuzzing: evictions; no mmap per input */
+#define CACHE_BITS	6
+#else
 #define CACHE_BITS	16	/* 64 Ki agents, 1 MiB */
+#endif
 #define CACHE_PROBE	8
 
 struct slot {

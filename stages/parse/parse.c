@@ -26,7 +26,11 @@
  * machine). The buffer grows to READ_MAX only for a line that does not
  * fit.
  */
+#ifdef REVISIT_FUZZ_BUFFERS	/* fuzzing: lines across reads; no mmap per input */
+#define READ_SIZE	(4u << 10)
+#else
 #define READ_SIZE	(256u << 10)
+#endif
 #define READ_MAX	(4u << 20)
 #define GIVE_UP_LINES	1000	/* all rejected this far: wrong format */
 /* A longer line is a reject, read past a READ_MAX buffer at a time: no
