@@ -969,6 +969,34 @@ Test(format, consent_field)
 	}
 }
 
+/* The Cookie header is decoded for the vid, the uid and the consent:
+ * three times a long header with an escape in it was more than the
+ * scratch room for a line (twice its length), and ASan saw the third
+ * decode run past it (found by the parse-lines fuzzer). */
+Test(format, a_long_escaped_cookie_decoded_three_times_stays_in_room)
+{
+	static const struct lf_opts o = { "cookie_vid", "cookie_uid", NULL, 0,
+	    "cookie_adc" };
+	const char *why;
+	size_t col, n;
+	int k;
+
+	cr_assert_eq(lf_compile(&F, "$remote_addr - - [$time_local] "
+	    "\"$request\" $status $body_bytes_sent \"$http_cookie\"", &o, err,
+	    sizeof err), 0, "%s", err);
+	n = (size_t)snprintf(line, sizeof line, "192.0.2.1 - - "
+	    "[10/Oct/2024:13:55:36 +0000] \"GET / HTTP/1.1\" 200 1 "
+	    "\"vid=v1; uid=u1; adc=no; x=\\\\");
+	for (k = 0; k < 4000; k++)
+		line[n++] = 'a' + k % 26;
+	line[n++] = '"';
+	cr_assert_eq(lf_match(&F, line, n, &X, &why, &col), 0, "%s", why);
+	cr_assert_eq(hb_build(&B, &F, &X, n, &H, err, sizeof err), 0, "%s", err);
+	EQ(H.vid, "v1");
+	EQ(H.uid, "u1");
+	cr_assert_eq(H.consent, HIT_CONSENT_REFUSED);
+}
+
 /* parse_run with the program's defaults writes the line's hit (a zeroed
  * parse_opts rejected every hit as outside --until 0); --lean writes its
  * agent as the device class and drops address, host and size. */

@@ -450,10 +450,21 @@ hb_build(struct hb *b, const struct lf *f, const struct lf_fields *x,
 {
 	struct span rawip, rawua, s;
 	const struct lf_slice *t;
+	size_t room = 64, i;
 
-	/* Decoding only shrinks, so a line's length is enough room. */
-	if (b->scap < linelen + 64) {
-		b->scap = (linelen + 64) * 2;
+	/*
+	 * Decoding only shrinks, but a field may be decoded more than once:
+	 * the Cookie header for the vid, the uid and the consent, and two
+	 * variables may name the same JSON key. So the room is the sum of
+	 * every field, the Cookie header three times; the scratch cannot
+	 * grow once decoded fields point into it.
+	 */
+	(void)linelen;
+	for (i = 0; i < NFIELDS; i++)
+		room += x->f[i].n;
+	room += 2 * x->f[F_COOKIE].n;
+	if (b->scap < room) {
+		b->scap = room * 2;
 		if ((b->scratch = realloc(b->scratch, b->scap)) == NULL)
 			die(EX_OSERR, "out of memory");
 	}
