@@ -30,6 +30,10 @@ struct parse_opts {
  * cookie_uid, a 1% reject ratio, 10 messages an input, every time. */
 void	parse_opts_init(struct parse_opts *);
 void	parse_opts_free(struct parse_opts *);	/* the repeatable lists */
+/* The command line into *o and *output (usage errors exit 64; --help
+ * and --version exit 0); the inputs start at optind. */
+void	parse_options(int argc, char *argv[], struct parse_opts *o,
+	    const char **output);
 
 /*
  * Parse each path ("-" for stdin; none means stdin) and write hit records
