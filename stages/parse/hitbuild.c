@@ -444,25 +444,33 @@ split_request(struct span r, struct hit *h)
 	split_uri(u, h);
 }
 
+/* The line's Cookie header decoded, once: *ck keeps it. */
+static struct span
+cookie(struct hb *b, const struct lf_fields *x, struct span *ck)
+{
+	if (ck->p == NULL)
+		*ck = decode(b, &x->f[F_COOKIE]);
+	return *ck;
+}
+
 int
 hb_build(struct hb *b, const struct lf *f, const struct lf_fields *x,
     size_t linelen, struct hit *h, char *err, size_t errlen)
 {
-	struct span rawip, rawua, s;
+	struct span rawip, rawua, s, ck = { NULL, 0 };
 	const struct lf_slice *t;
 	size_t room = 64, i;
 
 	/*
-	 * Decoding only shrinks, but a field may be decoded more than once:
-	 * the Cookie header for the vid, the uid and the consent, and two
-	 * variables may name the same JSON key. So the room is the sum of
-	 * every field, the Cookie header three times; the scratch cannot
-	 * grow once decoded fields point into it.
+	 * Decoding only shrinks, and each field is decoded once (the Cookie
+	 * header too, for the vid, the uid and the consent), but two
+	 * variables may name the same JSON key: the room is every field's
+	 * length, not the line's. The scratch cannot grow once decoded
+	 * fields point into it.
 	 */
 	(void)linelen;
 	for (i = 0; i < NFIELDS; i++)
 		room += x->f[i].n;
-	room += 2 * x->f[F_COOKIE].n;
 	if (b->scap < room) {
 		b->scap = room * 2;
 		if ((b->scratch = realloc(b->scratch, b->scap)) == NULL)
@@ -578,7 +586,7 @@ hb_build(struct hb *b, const struct lf *f, const struct lf_fields *x,
 	if (!is_dash(&x->f[F_VID])) {
 		h->vid = decode(b, &x->f[F_VID]);
 	} else if (f->vid_cookie[0] && !is_dash(&x->f[F_COOKIE])) {
-		h->vid = cookie_value(decode(b, &x->f[F_COOKIE]), f->vid_cookie);
+		h->vid = cookie_value(cookie(b, x, &ck), f->vid_cookie);
 		if (h->vid.len == 1 && h->vid.p[0] == '-')
 			h->vid.p = NULL;
 	}
@@ -594,7 +602,7 @@ hb_build(struct hb *b, const struct lf *f, const struct lf_fields *x,
 	if (!is_dash(&x->f[F_UID])) {
 		h->uid = decode(b, &x->f[F_UID]);
 	} else if (f->uid_cookie[0] && !is_dash(&x->f[F_COOKIE])) {
-		h->uid = cookie_value(decode(b, &x->f[F_COOKIE]), f->uid_cookie);
+		h->uid = cookie_value(cookie(b, x, &ck), f->uid_cookie);
 		if (h->uid.len == 1 && h->uid.p[0] == '-')
 			h->uid.p = NULL;
 	}
@@ -605,7 +613,7 @@ hb_build(struct hb *b, const struct lf *f, const struct lf_fields *x,
 		if (!is_dash(&x->f[F_CONSENT]))
 			c = decode(b, &x->f[F_CONSENT]);
 		else if (f->consent_cookie[0] && !is_dash(&x->f[F_COOKIE]))
-			c = cookie_value(decode(b, &x->f[F_COOKIE]),
+			c = cookie_value(cookie(b, x, &ck),
 			    f->consent_cookie);
 		h->consent = consent_of(c);
 	}
